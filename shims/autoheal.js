@@ -66,7 +66,7 @@
       name: str(e.name || (e.constructor || {}).name || 'Error', 200), message: str(e.message, 2000),
       stack: cleanStack(str(e.stack, 16000)), userAgent: w.ua, platform: w.platform, url: w.url,
       tool: c.tool === undefined ? undefined : str(c.tool, 200), params: flat(c.params),
-      retries: typeof c.retries === 'number' ? c.retries : undefined, context: extra,
+      retries: (c.retries | 0) === c.retries && c.retries >= 0 && c.retries <= 1000 ? c.retries : undefined, context: extra,
       timestamp: new Date().toISOString()
     };
   }
