@@ -1,0 +1,37 @@
+# Two set-up commands: `make demo` and `make test`. Both install what they need.
+SHELL := /bin/bash
+# The real interpreter, not a version-manager shell shim in front of it.
+PYTHON ?= $(shell python3 -c 'import sys; print(sys.executable)')
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: all venv system zipapps test demo bench clean
+
+all: zipapps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+# System packages the end-to-end tests use (idempotent; skips what is present).
+system:
+	bash scripts/setup-system.sh
+
+zipapps: $(STAMP)
+	$(VPY) scripts/build_zipapps.py
+
+test: venv system zipapps
+	$(VPY) -m pytest
+
+demo: venv zipapps
+	$(VPY) scripts/demo.py
+
+bench: venv system zipapps
+	$(VPY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) bin/*.pyz build dist *.egg-info

@@ -1,0 +1,70 @@
+"""Build bin/ghcache.pyz and bin/autoheal.pyz: self-contained, runnable with only a system python3.
+
+Pure-Python dependencies are vendored; every module is also precompiled (unchecked-hash .pyc next
+to its source, which zipimport prefers) so no start-up is spent compiling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import py_compile
+import shutil
+import subprocess
+import sys
+import zipapp
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "zipapp"
+DEPENDENCIES = ["argh>=0.31", "urllib3>=2,<3", "platformdirs>=4"]
+APPS = {
+    "ghcache": "ghcache/__main__.py",
+    "autoheal": "autoheal/__main__.py",
+}
+
+
+def vendor() -> Path:
+    """Install the dependencies once per requirement set into a cached folder."""
+    digest = hashlib.sha256("\n".join(DEPENDENCIES).encode()).hexdigest()[:12]
+    target = BUILD / f"vendor-{digest}"
+    if not (target / ".complete").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target", str(target),
+                        *DEPENDENCIES], check=True)
+        for junk in target.glob("*.dist-info"):
+            shutil.rmtree(junk)
+        shutil.rmtree(target / "bin", ignore_errors=True)
+        (target / ".complete").touch()
+    return target
+
+
+def compile_tree(tree: Path) -> None:
+    for source in tree.rglob("*.py"):
+        py_compile.compile(str(source), cfile=str(source) + "c", dfile=str(source.relative_to(tree)),
+                           doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+
+
+def build(name: str, main_file: str, vendored: Path) -> Path:
+    stage = BUILD / name
+    shutil.rmtree(stage, ignore_errors=True)
+    shutil.copytree(vendored, stage, ignore=shutil.ignore_patterns(".complete", "__pycache__"))
+    shutil.copytree(ROOT / name, stage / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / main_file, stage / "__main__.py")
+    compile_tree(stage)
+    target = ROOT / "bin" / f"{name}.pyz"
+    target.parent.mkdir(exist_ok=True)
+    zipapp.create_archive(stage, target, interpreter="/usr/bin/env python3", compressed=False)
+    return target
+
+
+def main() -> None:
+    vendored = vendor()
+    for name, main_file in APPS.items():
+        if (ROOT / main_file).exists():
+            print(f"built {build(name, main_file, vendored).relative_to(ROOT)}")
+        else:
+            print(f"skipped {name}: {main_file} does not exist yet")
+
+
+if __name__ == "__main__":
+    main()
