@@ -1,0 +1,170 @@
+"""`ghcache` commands for people: stats, explain, prune, clear."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+
+import argh
+
+from . import config, durations, invalidation, keys, policy, runner, stats
+from .entry import Entry
+from .tiers.local import LocalStore
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def _settings() -> config.Settings:
+    try:
+        return config.load()
+    except durations.BadValue as error:
+        raise UserError(str(error)) from None
+
+
+def _human_bytes(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GiB"
+
+
+def stats_report(settings: config.Settings) -> dict:
+    """The numbers behind `ghcache stats`, also used by the Actions step summary."""
+    summary = stats.load(settings.cache_dir)
+    store = LocalStore(settings.cache_dir)
+    files = [item for item in store.files() if item.key]
+    tiers = sorted({name.split()[1] for name in summary.counters if name.split()[0] == "hit"} | {"local"})
+    hits = sum(summary.get(f"hit {tier}").count for tier in tiers)
+    misses = summary.get("run upstream").count
+    return {
+        "cache_dir": settings.cache_dir,
+        "entries": len(files),
+        "bytes": sum(item.size for item in files),
+        "max_bytes": settings.max_size,
+        "hits": {tier: summary.get(f"hit {tier}").count for tier in tiers},
+        "hit_latency_ms": {tier: round(summary.get(f"hit {tier}").total_ms / max(summary.get(f"hit {tier}").count, 1), 2)
+                           for tier in tiers},
+        "misses": summary.get("miss local").count,
+        "upstream_runs": misses,
+        "upstream_calls_saved": hits,
+        "hit_rate": round(hits / (hits + misses), 4) if hits + misses else 0.0,
+        "bytes_served": sum(summary.get(f"hit {tier}").nbytes for tier in tiers),
+        "stale_served": summary.get("stale local").count,
+        "rejected": {name.split()[1]: counter.count for name, counter in summary.counters.items()
+                     if name.startswith("reject ")},
+        "evictions": summary.get("evict local").count,
+        "errors": summary.get("error local").count,
+        "writes": summary.get("write upstream").count,
+    }
+
+
+@argh.arg("--json", dest="as_json", help="machine-readable output")
+def stats_command(as_json: bool = False) -> str:
+    """Hits and misses per tier, hit rate, bytes, upstream calls saved."""
+    report = stats_report(_settings())
+    if as_json:
+        return json.dumps(report, indent=2)
+    lines = [f"cache dir        {report['cache_dir']}",
+             f"entries          {report['entries']} ({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})"]
+    for tier, count in report["hits"].items():
+        lines.append(f"hits ({tier:<6})    {count}  (mean {report['hit_latency_ms'][tier]} ms)")
+    lines += [f"misses           {report['misses']}",
+              f"upstream runs    {report['upstream_runs']}",
+              f"hit rate         {report['hit_rate'] * 100:.1f}%",
+              f"calls saved      {report['upstream_calls_saved']}",
+              f"bytes served     {_human_bytes(report['bytes_served'])}",
+              f"stale served     {report['stale_served']}",
+              f"evictions        {report['evictions']}",
+              f"writes seen      {report['writes']}"]
+    lines += [f"rejected ({tier})  {count}" for tier, count in report["rejected"].items()]
+    return "\n".join(lines)
+
+
+def explain(*gh_args: str) -> str:
+    """How `gh <args>` would be handled here: class, TTL, key inputs, cached or not and why."""
+    settings = _settings()
+    args = list(gh_args)
+    decision = policy.decide(args, stdin_tty=sys.stdin.isatty(), stdout_tty=sys.stdout.isatty())
+    lines = [f"command      gh {' '.join(args)}", f"decision     {decision.action}: {decision.reason}"]
+    if decision.action == "write":
+        lines.append(f"invalidates  {', '.join(decision.invalidates)} reads of the same repo")
+    if decision.action != "read":
+        return "\n".join(lines)
+    real_gh = runner.find_real_gh(os.environ)
+    if real_gh is None:
+        raise UserError("no real gh found on PATH (set GH_CACHE_REAL_GH)")
+    terminal = keys.Terminal(sys.stdout.isatty(), sys.stderr.isatty(), None)
+    inputs = keys.build(decision, args, os.environ, os.getcwd(), terminal, real_gh)
+    key = inputs.key()
+    ttl = settings.ttl(decision.data_class or "api")
+    lines += [
+        f"data class   {decision.data_class} (TTL {ttl:g}s; GH_CACHE_TTL_{(decision.data_class or 'api').upper()})",
+        f"key          {key}",
+        f"  host       {inputs.host}",
+        f"  identity   {inputs.identity[:16]}… (fingerprint of the token/accounts, never the token)",
+        f"  repo       {inputs.repo or '(none)'}" + (f" @ {inputs.branch}" if inputs.branch else ""),
+        f"  argv       {json.dumps(list(inputs.argv))}",
+        f"  env        {', '.join(name for name, _ in inputs.env) or '(none set)'}",
+        f"  terminal   stdout tty={inputs.terminal.stdout_tty} stderr tty={inputs.terminal.stderr_tty}",
+        f"  gh         {real_gh}",
+    ]
+    lines.append(f"cached       {_cache_state(settings, LocalStore(settings.cache_dir).get(key), inputs, decision)}")
+    return "\n".join(lines)
+
+
+def _cache_state(settings: config.Settings, entry: Entry | None, inputs: keys.KeyInputs,
+                 decision: policy.Decision) -> str:
+    now = settings.now()
+    if entry is None:
+        return "no: not in the local cache"
+    last_write = invalidation.last_write(settings.cache_dir, inputs.host, inputs.repo, decision.data_class or "api")
+    if entry.created < last_write:
+        return f"no: a write {now - last_write:.0f}s ago made it stale"
+    if not entry.fresh(now):
+        return f"no: expired {now - entry.expires:.0f}s ago (can still be served stale while gh fails)"
+    return f"yes: fetched {now - entry.created:.0f}s ago, fresh for {entry.expires - now:.0f}s more"
+
+
+def prune() -> str:
+    """Delete expired entries past the stale window, leftovers of killed writers, and fold the stats log."""
+    settings = _settings()
+    store = LocalStore(settings.cache_dir)
+    now = settings.now()
+    removed = store.remove_temp_files(older_than=time.time() - 3600)
+    for item in list(store.files()):
+        if not item.key:
+            continue
+        entry = store.get(item.key)
+        if entry is None or now - entry.expires > settings.max_stale:
+            store.delete(item.key)
+            removed += 1
+    store.evict_to(settings.max_size)
+    if os.path.isdir(settings.cache_dir):
+        stats.compact(settings.cache_dir)
+    return f"pruned {removed} files"
+
+
+def clear() -> str:
+    """Delete every cached entry, tombstone and counter."""
+    settings = _settings()
+    for name in ("entries", "invalidations", "locks"):
+        shutil.rmtree(os.path.join(settings.cache_dir, name), ignore_errors=True)
+    stats.reset(settings.cache_dir)
+    return f"cleared {settings.cache_dir}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argh.ArghParser(prog="ghcache", description="A cache in front of the gh CLI.")
+    parser.add_commands([argh.named("stats")(stats_command), explain, prune, clear])
+    try:
+        parser.dispatch(argv)
+    except UserError as error:
+        print(f"ghcache: {error}", file=sys.stderr)
+        return 2
+    return 0

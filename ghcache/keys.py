@@ -1,0 +1,114 @@
+"""Cache keys: every input that changes what gh prints, hashed. Identity is a fingerprint, never a token."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from . import gitctx
+from .digest import hexdigest
+from .policy import Decision, environment_inputs
+
+TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
+KEY_VERSION = "ghcache-key-1"
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """How gh would see its output streams: rendering differs on a terminal and with its width."""
+
+    stdout_tty: bool
+    stderr_tty: bool
+    width: int | None
+
+
+@dataclass(frozen=True)
+class KeyInputs:
+    host: str
+    identity: str
+    repo: str
+    branch: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    terminal: Terminal
+    gh_stamp: str
+    config_digest: str
+
+    def key(self) -> str:
+        return hexdigest(
+            KEY_VERSION, self.host, self.identity, self.repo, self.branch, *self.argv, "\0env",
+            *(f"{name}={value}" for name, value in self.env),
+            f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
+            self.gh_stamp, self.config_digest,
+        )
+
+
+def gh_config_dir(env: Mapping[str, str]) -> str:
+    if env.get("GH_CONFIG_DIR"):
+        return env["GH_CONFIG_DIR"]
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "gh")
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def identity(env: Mapping[str, str]) -> str:
+    """A fingerprint of who gh acts as: the token variables, else the logged-in accounts file."""
+    config_dir = gh_config_dir(env)
+    tokens = [f"{name}={env[name]}" for name in TOKEN_VARS if env.get(name)]
+    return hexdigest("identity", *tokens, _read(os.path.join(config_dir, "hosts.yml")))
+
+
+def host(env: Mapping[str, str]) -> str:
+    return (env.get("GH_HOST") or "github.com").lower()
+
+
+def normalise_repo(repo: str, default_host: str) -> str:
+    """"[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
+    if "://" in repo or repo.startswith("git@"):
+        return gitctx.normalise_remote_url(repo) or repo.lower()
+    parts = repo.strip("/").lower().split("/")
+    return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
+
+
+def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[str, str]:
+    """(repo, branch) the command acts on: named in argv, else GH_REPO, else the cwd's git remote."""
+    gh_host = host(env)
+    if decision.repo and "{" not in decision.repo:
+        return normalise_repo(decision.repo, gh_host), ""
+    git = gitctx.resolve(cwd)
+    if env.get("GH_REPO"):
+        return normalise_repo(env["GH_REPO"], gh_host), git.branch or ""
+    return git.repo or "", git.branch or ""
+
+
+def gh_stamp(real_gh: str) -> str:
+    """Which gh binary produced the output: its path, size and mtime (an upgrade changes all keys)."""
+    try:
+        info = os.stat(real_gh)
+    except OSError:
+        return real_gh
+    return f"{real_gh}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def build(decision: Decision, argv: Sequence[str], env: Mapping[str, str], cwd: str,
+          terminal: Terminal, real_gh: str) -> KeyInputs:
+    repo, branch = repo_context(decision, env, cwd)
+    return KeyInputs(
+        host=host(env),
+        identity=identity(env),
+        repo=repo,
+        branch=branch,
+        argv=tuple(argv),
+        env=tuple(environment_inputs(env)),
+        terminal=terminal,
+        gh_stamp=gh_stamp(real_gh),
+        config_digest=hexdigest(_read(os.path.join(gh_config_dir(env), "config.yml"))),
+    )

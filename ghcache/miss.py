@@ -1,0 +1,104 @@
+"""The miss path: single-flight, other tiers, the real gh, store, and stale fallback.
+
+Imported only when the local tier has no usable entry, so it may use anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from . import invalidation, keys, policy, runner, stats
+from .config import Settings
+from .entry import Entry
+from .flight import single_flight
+from .shim import Call, replay, warn
+
+LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
+
+
+def _gh_env(call: Call) -> dict[str, str]:
+    """The user's environment, plus GH_FORCE_TTY so gh renders for the terminal we will replay to."""
+    env = dict(os.environ)
+    terminal = call.inputs.terminal
+    if terminal.stdout_tty and not env.get("GH_FORCE_TTY"):
+        env["GH_FORCE_TTY"] = str(terminal.width or 80)
+    return env
+
+
+def _info(call: Call) -> bytes:
+    return json.dumps({
+        "command": call.decision.command,
+        "class": call.decision.data_class,
+        "host": call.inputs.host,
+        "repo": call.inputs.repo,
+    }).encode()
+
+
+def _store(call: Call, result: runner.Result, started: float) -> None:
+    ttl = call.settings.ttl(call.decision.data_class or "api")
+    if ttl <= 0:
+        return
+    entry = Entry(result.stdout, result.stderr, result.exit_code, started, started + ttl, _info(call), call.key)
+    root = call.settings.cache_dir
+    try:
+        call.store.put(call.key, entry)
+        for _evicted in call.store.evict_to(call.settings.max_size, keep=call.key):
+            stats.record(root, "evict", "local")
+    except OSError:  # full disk, read-only dir, file size limit: the answer still went out
+        stats.record(root, "error", "local")
+
+
+def handle_miss(call: Call) -> int:
+    root = call.settings.cache_dir
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    stats.record(root, "miss", "local")
+    with single_flight(root, call.key, LOCK_TIMEOUT) as locked:
+        if locked and not call.settings.refresh:  # another process may have fetched it meanwhile
+            entry = call.store.get(call.key)
+            if call.usable(entry, call.settings.now()):
+                stats.record(root, "hit", "local", len(entry.stdout) + len(entry.stderr))
+                return replay(entry.stdout, entry.stderr, entry.exit_code)
+        return _fetch(call)
+
+
+def _stale_candidate(call: Call, now: float) -> Entry | None:
+    entry = call.store.get(call.key)
+    if entry is None or now - entry.expires > call.settings.max_stale:
+        return None
+    return entry
+
+
+def _fetch(call: Call) -> int:
+    root = call.settings.cache_dir
+    started = call.settings.now()
+    stale = _stale_candidate(call, started)
+    clock = time.monotonic()
+    result = runner.run(call.real_gh, call.args, _gh_env(call), tee=stale is None)
+    stats.record(root, "run", "upstream", len(result.stdout) + len(result.stderr), (time.monotonic() - clock) * 1000)
+    if result.exit_code == 0:
+        _store(call, result, started)
+    elif stale is not None and runner.is_transient_failure(result):
+        age = int(started - stale.created)
+        reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
+        warn(f"served a cached result from {age}s ago because gh failed: {reason[0][:200]}")
+        stats.record(root, "stale", "local", len(stale.stdout) + len(stale.stderr))
+        return replay(stale.stdout, stale.stderr, stale.exit_code)
+    if stale is not None:  # not teed while we waited to see whether to fall back
+        return replay(result.stdout, result.stderr, result.exit_code)
+    return result.exit_code
+
+
+def run_write(settings: Settings, real_gh: str, args: list[str], decision: policy.Decision) -> int:
+    """Writes run untouched; afterwards the reads they may have changed are stale."""
+    code = runner.call(real_gh, args)
+    env = os.environ
+    try:
+        repo, _branch = keys.repo_context(decision, env, os.getcwd())
+        repo = repo or invalidation.ANY_REPO
+        invalidation.mark(settings.cache_dir, keys.host(env), repo, decision.invalidates, settings.now())
+        stats.record(settings.cache_dir, "write", "upstream")
+    except OSError:
+        warn("could not record a write; cached reads of this repo may be stale until they expire")
+    return code

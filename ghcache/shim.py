@@ -1,0 +1,128 @@
+"""The gh shim: argv -> policy -> key -> tiers -> runner -> output.
+
+This module is the hit path, so it imports the standard library only and nothing heavy
+(no json, re, subprocess or hashlib); the miss path lives in `miss`. Any fault in caching falls
+back to running the real gh untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from . import config, durations, invalidation, keys, policy, runner, stats
+from .entry import Entry
+from .tiers.local import LocalStore
+
+
+@dataclass
+class Call:
+    """Everything known about one cacheable invocation, handed from the hit path to the miss path."""
+
+    settings: config.Settings
+    real_gh: str
+    args: list[str]
+    decision: policy.Decision
+    inputs: keys.KeyInputs
+    key: str
+    store: LocalStore
+
+    def usable(self, entry: Entry | None, now: float) -> bool:
+        """Fresh, and fetched after the last write that could have changed it."""
+        if entry is None or not entry.fresh(now):
+            return False
+        return entry.created >= invalidation.last_write(
+            self.settings.cache_dir, self.inputs.host, self.inputs.repo, self.decision.data_class or "api")
+
+
+def warn(message: str) -> None:
+    try:
+        os.write(2, f"ghcache: {message}\n".encode())
+    except OSError:
+        pass
+
+
+def replay(stdout: bytes, stderr: bytes, exit_code: int) -> int:
+    """Write what gh printed, byte for byte; a closed pipe ends us like it ends gh (SIGPIPE)."""
+    try:
+        for fd, data in ((1, stdout), (2, stderr)):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return exit_code
+
+
+def pager_configured(env: dict | os._Environ, config_dir: str) -> bool:
+    """gh pipes terminal output through a pager if one is set; we then let gh do it all."""
+    for name in ("GH_PAGER", "PAGER"):
+        if name in env:
+            return env[name].strip() not in ("", "cat")
+    try:
+        with open(os.path.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("pager:") and line[6:].strip().strip("\"'") not in ("", "cat")
+                       for line in handle)
+    except OSError:
+        return False
+
+
+def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
+    width = None
+    if stdout_tty:
+        try:
+            width = os.get_terminal_size(1).columns
+        except OSError:
+            width = None
+    return keys.Terminal(stdout_tty, stderr_tty, width)
+
+
+def _prepare(args: list[str], real_gh: str) -> Call | None:
+    """The Call for a cacheable read, or None to pass through (runs writes itself and exits)."""
+    env = os.environ
+    try:
+        settings = config.load(env)
+    except durations.BadValue as error:
+        warn(f"{error}; cache bypassed")
+        return None
+    stdin_tty, stdout_tty, stderr_tty = os.isatty(0), os.isatty(1), os.isatty(2)
+    decision = policy.decide(args, stdin_tty=stdin_tty, stdout_tty=stdout_tty)
+    if decision.action == "write":  # even with the cache off, so later reads are not stale
+        from .miss import run_write
+
+        raise SystemExit(run_write(settings, real_gh, args, decision))
+    if decision.action != "read" or not settings.enabled or env.get("GH_DEBUG") or env.get("DEBUG"):
+        return None
+    if stdout_tty and pager_configured(env, keys.gh_config_dir(env)):
+        return None
+    terminal = _terminal(stdout_tty, stderr_tty)
+    inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh)
+    key = inputs.key()
+    return Call(settings, real_gh, args, decision, inputs, key, LocalStore(settings.cache_dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    real_gh = runner.find_real_gh(os.environ)
+    if real_gh is None:
+        warn("no real gh found on PATH (or GH_CACHE_REAL_GH points at a shim)")
+        return 127
+    try:
+        call = _prepare(args, real_gh)
+        if call is not None and not call.settings.refresh:
+            entry = call.store.get(call.key)
+            if call.usable(entry, call.settings.now()):
+                stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr))
+                return replay(entry.stdout, entry.stderr, entry.exit_code)
+    except (OSError, ValueError) as error:  # the cache is broken; gh is not
+        warn(f"cache unavailable ({error}); running gh directly")
+        call = None
+    if call is None:
+        runner.exec_real(real_gh, args)
+    from .miss import handle_miss
+
+    return handle_miss(call)

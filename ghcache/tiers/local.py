@@ -1,0 +1,130 @@
+"""The local disk tier: one file per entry, atomic writes, checksummed reads, LRU by mtime."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..entry import CorruptEntry, Entry
+
+ENTRY_SUFFIX = ".entry"
+TMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    path: str
+    size: int
+    mtime: float
+
+
+def write_private_file(path: str, data: bytes) -> None:
+    """Atomically replace `path` with `data`, mode 0600: readers see the old file or the new, never half."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        _unlink(tmp)
+        raise
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class LocalStore:
+    """Entries under `<root>/entries/<2 hex>/<key>.entry`."""
+
+    name = "local"
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.entries_dir = os.path.join(root, "entries")
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.entries_dir, key[:2], key + ENTRY_SUFFIX)
+
+    def get(self, key: str) -> Entry | None:
+        path = self.path(key)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        try:
+            entry = Entry.from_bytes(data, key)
+        except CorruptEntry:
+            _unlink(path)
+            return None
+        try:
+            os.utime(path)  # the LRU clock
+        except OSError:
+            pass
+        return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        write_private_file(self.path(key), entry.to_bytes())
+
+    def delete(self, key: str) -> None:
+        _unlink(self.path(key))
+
+    def files(self) -> Iterator[StoredFile]:
+        """Every entry file (and leftover temp file, with an empty key)."""
+        try:
+            shards = list(os.scandir(self.entries_dir))
+        except OSError:
+            return
+        for shard in shards:
+            if not shard.is_dir(follow_symlinks=False):
+                continue
+            try:
+                children = list(os.scandir(shard.path))
+            except OSError:
+                continue
+            for child in children:
+                try:
+                    info = child.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                key = child.name[: -len(ENTRY_SUFFIX)] if child.name.endswith(ENTRY_SUFFIX) else ""
+                yield StoredFile(key, child.path, info.st_size, info.st_mtime)
+
+    def evict_to(self, max_bytes: int, keep: str = "") -> list[str]:
+        """Delete least recently used entries until the total fits; returns the evicted keys."""
+        stored = [item for item in self.files() if item.key]
+        total = sum(item.size for item in stored)
+        evicted = []
+        for item in sorted(stored, key=lambda item: item.mtime):
+            if total <= max_bytes:
+                break
+            if item.key == keep:
+                continue
+            _unlink(item.path)
+            total -= item.size
+            evicted.append(item.key)
+        return evicted
+
+    def remove_temp_files(self, older_than: float) -> int:
+        """Leftovers of writers killed mid-write."""
+        removed = 0
+        for item in self.files():
+            if not item.key and item.path.endswith(TMP_SUFFIX) and item.mtime < older_than:
+                _unlink(item.path)
+                removed += 1
+        return removed
