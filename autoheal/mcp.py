@@ -1,0 +1,168 @@
+"""autoheal for MCP servers (the official SDK's MCPServer, formerly FastMCP): a crashing tool becomes an issue.
+
+The error still reaches the client exactly as it would without autoheal: the wrapper re-raises the same
+exception object, and the SDK turns it into the usual tool error. Reporting is queued for a background
+worker, so the server's event loop never waits on GitHub.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.shared.exceptions import MCPError
+
+from autoheal.handoff import Handoff
+
+SOURCE = "mcp-tool"
+MAX_ARG_CHARS = 500
+# Deliberate signals to the client (bad input, protocol errors), not crashes.
+EXPECTED = (ToolError, MCPError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class _Call:
+    request_id: str | None
+    server: str | None
+
+
+_current: ContextVar[_Call | None] = ContextVar("autoheal_mcp_call", default=None)
+_worker: Handoff[tuple[BaseException, dict[str, Any]]] | None = None
+
+
+def report_errors(fn: F | None = None, *, name: str | None = None, server: str | None = None) -> Any:
+    """Decorate a tool handler (sync or async): an unexpected exception is reported, then re-raised.
+
+    Use it under `@server.tool()`, or let `instrument(server)` apply it to every tool.
+    """
+
+    def decorate(func: F) -> F:
+        tool = name or func.__name__
+        signature = inspect.signature(func)
+
+        def report(exc: Exception, args: tuple, kwargs: dict) -> None:
+            if not isinstance(exc, EXPECTED):
+                _enqueue(exc, tool, server, signature, args, kwargs)
+
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await func(*args, **kwargs)
+                except Exception as exc:
+                    report(exc, args, kwargs)
+                    raise
+
+            wrapper: Any = async_wrapper
+        else:
+            @functools.wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return func(*args, **kwargs)
+                except Exception as exc:
+                    report(exc, args, kwargs)
+                    raise
+
+        wrapper.__autoheal_wrapped__ = True
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def instrument(server: Any) -> Any:
+    """Report errors of every tool of `server`, registered before or after this call, with request ids."""
+    for tool in server._tool_manager.list_tools():
+        if not getattr(tool.fn, "__autoheal_wrapped__", False):
+            tool.fn = report_errors(tool.fn, name=tool.name, server=server.name)
+    add_tool, call_tool = server.add_tool, server.call_tool
+
+    @functools.wraps(add_tool)
+    def add_wrapped_tool(fn: Callable[..., Any], name: str | None = None, **options: Any) -> Any:
+        if not getattr(fn, "__autoheal_wrapped__", False):
+            fn = report_errors(fn, name=name or fn.__name__, server=server.name)
+        return add_tool(fn, name=name, **options)
+
+    @functools.wraps(call_tool)
+    async def call_tool_in_context(name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        token = _current.set(_Call(_request_id(context), server.name))
+        try:
+            return await call_tool(name, arguments, context)
+        finally:
+            _current.reset(token)
+
+    server.add_tool, server.call_tool = add_wrapped_tool, call_tool_in_context
+    return server
+
+
+def _enqueue(exc: Exception, tool: str, server: str | None, signature: inspect.Signature,
+             args: tuple, kwargs: dict) -> None:
+    """Cheap and non-blocking: bind the arguments now, capture and send on the worker."""
+    global _worker
+    try:
+        call = _current.get() or _Call(None, None)
+        arguments = _arguments(signature, args, kwargs)
+        context = {
+            "tool": tool,
+            "arguments": {k: v for k, v in arguments.items() if not _is_context(v)},
+            "request_id": next((_request_id(v) for v in arguments.values() if _is_context(v)), call.request_id),
+            "server": server or call.server,
+        }
+        if _worker is None:
+            _worker = Handoff(_file)
+        _worker.offer((exc, context))
+    except Exception:  # reporting must never change what the tool raises
+        pass
+
+
+def _file(item: tuple[BaseException, dict[str, Any]]) -> None:
+    from autoheal import pipeline
+    from autoheal.capture import capture_exception
+
+    exc, context = item
+    pipeline.submit(capture_exception(exc, source=SOURCE, context=context))
+
+
+def drain(timeout: float = 3.0) -> bool:
+    """Wait for queued reports (tests, orderly shutdown); at exit this happens on its own."""
+    return _worker is None or _worker.drain(timeout)
+
+
+def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
+    try:
+        bound = signature.bind_partial(*args, **kwargs).arguments
+    except TypeError:
+        bound = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    return {name: _plain(value) if not _is_context(value) else value for name, value in bound.items()}
+
+
+def _plain(value: Any, depth: int = 4) -> Any:
+    """JSON-safe and bounded; the pipeline's scrubber then masks secret names and values."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value[:MAX_ARG_CHARS]
+    if isinstance(value, dict) and len(value) <= 50 and depth:
+        return {str(k)[:100]: _plain(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and len(value) <= 50 and depth:
+        return [_plain(v, depth - 1) for v in value]
+    try:
+        return repr(value)[:MAX_ARG_CHARS]
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+def _is_context(value: Any) -> bool:
+    return isinstance(value, Context)
+
+
+def _request_id(context: Any) -> str | None:
+    try:
+        return None if context is None else str(context.request_id)
+    except Exception:  # a Context outside a request has no id
+        return None

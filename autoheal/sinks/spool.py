@@ -1,0 +1,73 @@
+"""Reports waiting for delivery, one JSON file each, written atomically before any send.
+
+File names sort oldest first.  A lock file serialises delivery between
+processes and threads, so two crashes never race to open the same issue.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..report import Report, from_dict, to_dict
+from ..state import write_atomic
+
+MAX_FILES = 200
+
+
+class Spool:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def put(self, report: Report) -> Path:
+        """Keep the report on disk; the oldest are dropped past MAX_FILES so a crash loop cannot fill it."""
+        path = self.directory / f"{time.time_ns():020d}-{report.trace_id}.json"
+        write_atomic(path, json.dumps(to_dict(report)).encode("utf-8"))
+        for old in self.pending()[:-MAX_FILES]:
+            self.remove(old)
+        return path
+
+    def pending(self) -> list[Path]:
+        try:
+            return sorted(p for p in self.directory.glob("*.json") if not p.name.startswith("."))
+        except OSError:
+            return []
+
+    def load(self, path: Path) -> Report | None:
+        """The report in `path`, or None if it vanished (delivered by another process) or is damaged."""
+        try:
+            return from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def remove(self, path: Path) -> None:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+    @contextmanager
+    def lock(self, deadline: float) -> Iterator[bool]:
+        """Hold the delivery lock; yields False if it could not be taken before `deadline` (monotonic)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            yield _acquire(fd, deadline)
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _acquire(fd: int, deadline: float) -> bool:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
