@@ -6,10 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+import urllib3
 
 from fakehub import FakeHub
 
@@ -30,6 +33,25 @@ class Gh:
         if check:
             assert done.returncode == 0, f"gh {' '.join(args)} failed:\n{done.stderr}"
         return done
+
+
+class Direct:
+    """A plain urllib3 client (no gh), authenticated as octocat unless told otherwise."""
+
+    def __init__(self, hub: FakeHub) -> None:
+        self.hub = hub
+        self.pool = urllib3.PoolManager(maxsize=32, retries=False, ca_certs=hub.ca_file)
+
+    def request(self, method: str, url: str, token: str | None = "", **kwargs: object) -> urllib3.BaseHTTPResponse:
+        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
+        token = self.hub.default_token if token == "" else token
+        if token:
+            headers["Authorization"] = f"token {token}"
+        return self.pool.request(method, url, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+
+def direct(hub: FakeHub) -> Direct:
+    return Direct(hub)
 
 
 @pytest.fixture(scope="module", params=["tls", "plain"])
@@ -72,3 +94,220 @@ def test_request_log_has_no_tokens(gh: Gh, hub: FakeHub) -> None:
     log = json.dumps(hub.requests())
     assert hub.default_token not in log
     assert set(hub.requests()[0]) == {"method", "path", "query", "status", "graphql_operation", "user", "time"}
+
+
+# -- every gh command the emulator promises -------------------------------------------------------------------
+def test_issue_view_close_reopen_comment(gh: Gh, hub: FakeHub) -> None:
+    assert "Timezone handling is wrong" in gh("issue", "view", "38", "-R", "octo/hello").stdout
+    gh("issue", "close", "38", "-R", "octo/hello")
+    assert hub.state.get_issue("octo/hello", 38).state == "closed"
+    gh("issue", "reopen", "38", "-R", "octo/hello")
+    assert hub.state.get_issue("octo/hello", 38).state == "open"
+    gh("issue", "comment", "38", "-R", "octo/hello", "-b", "Seen on Linux too")
+    assert "Seen on Linux too" in gh("issue", "view", "38", "-R", "octo/hello", "--comments").stdout
+
+
+def test_pr_list_and_view(gh: Gh) -> None:
+    listed = gh("pr", "list", "-R", "octo/hello").stdout
+    assert "Fix crash on empty config" in listed and "retry-on-5xx" in listed
+    viewed = gh("pr", "view", "1", "-R", "octo/hello").stdout
+    assert "Fix crash on empty config" in viewed and "This PR: fix crash on empty config." in viewed
+
+
+def test_pr_create_without_git_checkout(gh: Gh, hub: FakeHub) -> None:
+    branch = f"feature-{hub.mode}"
+    url = gh("pr", "create", "-R", "octo/hello", "--head", branch, "--base", "main", "-t", "Shiny", "-b", "Adds it")
+    number = int(url.stdout.strip().rsplit("/", 1)[1])
+    created = hub.state.get_issue("octo/hello", number)
+    assert created.pull is not None and created.pull.head_ref == branch and created.title == "Shiny"
+    assert "Adds it" in gh("pr", "view", str(number), "-R", "octo/hello").stdout
+
+
+def test_repo_view(gh: Gh) -> None:
+    out = gh("repo", "view", "octo/hello").stdout
+    assert "My first repository on GitHub!" in out and "Says hello to the world." in out
+
+
+def test_release_list_and_view(gh: Gh) -> None:
+    listed = gh("release", "list", "-R", "octo/hello").stdout
+    assert all(tag in listed for tag in ("v1.0.0", "v1.1.0", "v2.0.0")) and "Latest" in listed
+    assert "Release notes for v1.1.0." in gh("release", "view", "v1.1.0", "-R", "octo/hello").stdout
+
+
+def test_label_list_and_create(gh: Gh, hub: FakeHub) -> None:
+    assert "good first issue" in gh("label", "list", "-R", "octo/hello").stdout
+    name = f"triage-{hub.mode}"
+    gh("label", "create", name, "-R", "octo/hello", "-c", "ff0000", "-d", "Needs triage")
+    assert name in gh("label", "list", "-R", "octo/hello").stdout
+
+
+def test_run_list_and_view(gh: Gh, hub: FakeHub) -> None:
+    newest = hub.state.get_repo("octo/hello").runs[0]
+    assert str(newest.id) in gh("run", "list", "-R", "octo/hello").stdout
+    viewed = gh("run", "view", str(newest.id), "-R", "octo/hello").stdout
+    assert newest.name in viewed and "build" in viewed and "test" in viewed
+
+
+def test_api_paginate_follows_link_headers(gh: Gh, hub: FakeHub) -> None:
+    out = gh("api", "--paginate", "repos/octo/hello/issues?per_page=7", "--jq", ".[].number").stdout.split()
+    open_count = sum(1 for i in hub.state.get_repo("octo/hello").issues.values() if i.state == "open")
+    assert len(out) == open_count and len(set(out)) == open_count
+    assert hub.upstream_count("/repos/octo/hello/issues") == -(-open_count // 7)
+
+
+def test_api_graphql_viewer(gh: Gh) -> None:
+    assert json.loads(gh("api", "graphql", "-f", "query={viewer{login}}").stdout) == {"data": {"viewer": {"login": "octocat"}}}
+
+
+def test_api_post_creates_issue(gh: Gh, hub: FakeHub) -> None:
+    number = gh("api", "-X", "POST", "repos/octo/hello/issues", "-f", "title=From api", "-f", "body=b", "--jq", ".number")
+    assert hub.state.get_issue("octo/hello", int(number.stdout)).title == "From api"
+
+
+def test_api_cache_second_call_stays_local(gh: Gh, hub: FakeHub) -> None:
+    assert gh("api", "--cache", "1h", "repos/octo/hello", "--jq", ".name").stdout.strip() == "hello"
+    hub.clear_requests()
+    assert gh("api", "--cache", "1h", "repos/octo/hello", "--jq", ".name").stdout.strip() == "hello"
+    assert hub.upstream_count() == 0
+
+
+# -- access control and injected faults ------------------------------------------------------------------------
+def test_private_repo_is_404_for_another_user(gh: Gh, hub: FakeHub) -> None:
+    hub.add_user("mona", "mona-token")
+    denied = gh("api", "repos/octo/secret", token="mona-token", check=False)
+    assert denied.returncode != 0 and "HTTP 404" in denied.stderr
+    assert hub.requests()[-1]["user"] == "mona"
+    assert json.loads(gh("api", "repos/octo/secret").stdout)["private"] is True
+    assert gh("issue", "list", "-R", "octo/secret", token="mona-token", check=False).returncode != 0
+
+
+def test_unknown_token_is_401(gh: Gh) -> None:
+    denied = gh("api", "repos/octo/hello", token="nobody-has-this", check=False)
+    assert denied.returncode != 0 and "HTTP 401" in denied.stderr
+
+
+def test_latency_is_injected(gh: Gh, hub: FakeHub) -> None:
+    hub.set_latency(400)
+    started = time.monotonic()
+    gh("api", "repos/octo/hello")
+    assert time.monotonic() - started >= 0.4
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_outage_fails_gh_with_the_status(gh: Gh, hub: FakeHub, status: int) -> None:
+    hub.set_outage(status)
+    failed = gh("api", "repos/octo/hello", check=False)
+    assert failed.returncode != 0 and f"HTTP {status}" in failed.stderr
+    assert hub.requests()[-1]["status"] == status
+
+
+def test_primary_rate_limit(gh: Gh, hub: FakeHub) -> None:
+    hub.set_rate_limited("primary")
+    failed = gh("api", "repos/octo/hello", check=False)
+    assert failed.returncode != 0 and "API rate limit exceeded" in failed.stderr
+    reply = direct(hub).request("GET", f"{hub.api_url}/repos/octo/hello")
+    assert reply.status == 403 and reply.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_secondary_rate_limit(gh: Gh, hub: FakeHub) -> None:
+    hub.set_rate_limited("secondary")
+    reply = direct(hub).request("GET", f"{hub.api_url}/repos/octo/hello")
+    assert reply.status == 429 and reply.headers["Retry-After"].isdigit()
+    assert gh("api", "repos/octo/hello", check=False).returncode != 0
+
+
+# -- HTTP semantics for non-gh clients ----------------------------------------------------------------------------
+def test_etag_round_trip_gives_304(hub: FakeHub) -> None:
+    client = direct(hub)
+    first = client.request("GET", f"{hub.api_url}/repos/octo/hello")
+    etag = first.headers["ETag"]
+    assert first.status == 200 and etag.startswith('"')
+    hub.clear_requests()
+    again = client.request("GET", f"{hub.api_url}/repos/octo/hello", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.data == b"" and again.headers["ETag"] == etag
+    assert [r["status"] for r in hub.requests()] == [304]
+
+
+def test_rate_limit_headers_count_down_per_user(hub: FakeHub) -> None:
+    client = direct(hub)
+    hub.add_user("counter", "counter-token")
+    seen = [int(client.request("GET", f"{hub.api_url}/rate_limit", token="counter-token").headers[
+        "x-ratelimit-remaining"]) for _ in range(3)]
+    assert seen[0] - seen[2] == 2
+    other = client.request("GET", f"{hub.api_url}/repos/octo/hello")
+    assert {"x-ratelimit-limit", "x-ratelimit-used", "x-ratelimit-reset", "x-ratelimit-resource"} <= set(
+        k.lower() for k in other.headers)
+
+
+def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
+    hub.state.add_issue("octo/hello", "Crash report", body="trace\n<!-- autoheal:fingerprint=abc123 -->")
+    client = direct(hub)
+    query = "repo:octo/hello is:issue in:body state:open autoheal:fingerprint=abc123"
+    found = json.loads(client.request("GET", f"{hub.api_url}/search/issues", fields={"q": query}).data)
+    assert found["total_count"] == 1 and found["items"][0]["title"] == "Crash report"
+    by_label = json.loads(client.request("GET", f"{hub.api_url}/search/issues",
+                                         fields={"q": 'repo:octo/hello label:"good first issue" is:issue'}).data)
+    assert by_label["items"] and all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
+
+
+def test_assign_copilot_with_agent_assignment(hub: FakeHub) -> None:
+    body = {"assignees": ["copilot-swe-agent[bot]"],
+            "agent_assignment": {"target_repo": "octo/hello", "base_branch": "main", "custom_instructions": "fix it"}}
+    reply = direct(hub).request("POST", f"{hub.api_url}/repos/octo/hello/issues/2/assignees", json=body)
+    assert reply.status == 201
+    assert "copilot-swe-agent[bot]" in [a["login"] for a in json.loads(reply.data)["assignees"]]
+    issue = hub.state.get_issue("octo/hello", 2)
+    assert issue.agent_assignments[-1]["custom_instructions"] == "fix it"
+
+
+def test_graphql_over_urllib3(hub: FakeHub) -> None:
+    query = """query Q($n: Int!) { repository(owner: "octo", name: "hello") {
+        issue(number: $n) { title labels(first: 5) { nodes { name } } }
+        issues(first: 2, states: OPEN) { totalCount pageInfo { hasNextPage } } } }"""
+    reply = direct(hub).request("POST", hub.graphql_url, json={"query": query, "variables": {"n": 2}})
+    data = json.loads(reply.data)["data"]["repository"]
+    assert data["issue"]["title"] == "Crash when config file is empty"
+    assert data["issues"]["pageInfo"]["hasNextPage"] is True
+    assert hub.requests()[-1]["graphql_operation"] == "Q"
+
+
+def test_many_concurrent_clients(hub: FakeHub) -> None:
+    hub.set_latency(200)
+    client = direct(hub)
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            statuses = list(pool.map(lambda _: client.request("GET", f"{hub.api_url}/repos/octo/hello").status,
+                                     range(24)))
+        assert statuses == [200] * 24 and time.monotonic() - started < 2.0
+    finally:
+        hub.set_latency(0)
+
+
+# -- separate process -------------------------------------------------------------------------------------------
+def test_module_subprocess_with_control_api(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    tests_dir = str(Path(__file__).parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([tests_dir, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "fakehub", "--mode", "plain", "--ready-file", str(ready)], env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "fakehub did not start"
+            time.sleep(0.05)
+        info = json.loads(ready.read_text())
+        assert info["pid"] == proc.pid and info["api_url"].endswith("/api/v3")
+        http = urllib3.PoolManager(retries=False)
+        auth = {"Authorization": f"token {info['default_token']}"}
+        control = info["api_url"].removesuffix("/api/v3") + "/_fakehub"
+        assert http.request("GET", f"{info['api_url']}/repos/octo/hello", headers=auth).status == 200
+        log = json.loads(http.request("GET", f"{control}/requests").data)
+        assert [(r["path"], r["user"]) for r in log] == [("/repos/octo/hello", "octocat")]
+        http.request("POST", f"{control}/config", json={"outage": 503})
+        assert http.request("GET", f"{info['api_url']}/repos/octo/hello", headers=auth).status == 503
+        http.request("POST", f"{control}/config", json={"outage": None})
+        assert http.request("DELETE", f"{control}/requests").status == 204
+        assert json.loads(http.request("GET", f"{control}/requests").data) == []
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

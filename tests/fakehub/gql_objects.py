@@ -129,6 +129,12 @@ class IssueObj(Obj):
     def f_subIssues(self, **args: Any) -> Connection:
         return Connection([], args, "IssueConnection")
 
+    def f_blockedBy(self, **args: Any) -> Connection:
+        return Connection([], args, "IssueConnection")
+
+    def f_blocking(self, **args: Any) -> Connection:
+        return Connection([], args, "IssueConnection")
+
     def f_closedByPullRequestsReferences(self, **args: Any) -> Connection:
         return Connection([], args, "PullRequestConnection")
 

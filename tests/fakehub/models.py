@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def iso(moment: datetime) -> str:
     """GitHub's timestamp format."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def later(stamp: str, seconds: float) -> str:
+    """A GitHub timestamp `seconds` after another."""
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return iso(moment + timedelta(seconds=seconds))
 
 
 def now() -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .models import iso
+from .models import Issue, iso
 from .store import Store
 
 EPOCH = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
@@ -84,6 +84,7 @@ def seed_issues(store: Store, repo: str) -> None:
                            draft=number == 9, created_at=at(number), updated_at=at(number + 1))
             if number in (29, 33):
                 store.set_issue_state(store.get_issue(repo, number), "merged")
+            restamp(store.get_issue(repo, number), at(number + 1))
             continue
         title = next(issue_titles)
         store.add_issue(repo, title, body=f"Steps to reproduce:\n\n1. run hello\n2. {title.lower()}\n",
@@ -92,6 +93,18 @@ def seed_issues(store: Store, repo: str) -> None:
                         state="closed" if number % 6 == 0 else "open", created_at=at(number), updated_at=at(number + 1))
         if number % 7 == 0:
             store.add_comment(repo, number, "I can reproduce this.", author="hubot")
+        restamp(store.get_issue(repo, number), at(number + 1))
+
+
+def restamp(issue: Issue, stamp: str) -> None:
+    """Give seeded state changes and comments seeded (not wall-clock) times."""
+    issue.updated_at = stamp
+    if issue.closed_at:
+        issue.closed_at = stamp
+    if issue.pull and issue.pull.merged_at:
+        issue.pull.merged_at = stamp
+    for comment in issue.comments:
+        comment.created_at = comment.updated_at = stamp
 
 
 def seed_secret(store: Store) -> None:

@@ -18,6 +18,7 @@ from .models import (
     Repo,
     User,
     WorkflowRun,
+    later,
     now,
 )
 
@@ -230,11 +231,12 @@ class Store:
 
     def add_run(self, full_name: str, name: str = "CI", status: str = "completed", conclusion: str | None = "success",
                 head_sha: str | None = None, event: str = "push", jobs: Iterable[str] = ("build", "test"),
-                created_at: str | None = None, **extra: Any) -> WorkflowRun:
-        """Record a workflow run with one job per name (each with a couple of steps)."""
+                created_at: str | None = None, duration_s: float = 150, **extra: Any) -> WorkflowRun:
+        """Record a workflow run with one job per name (each with a few steps), finished after `duration_s`."""
         with self.lock:
             repo = self.get_repo(full_name)
             stamp = created_at or now()
+            finished = later(stamp, duration_s) if status == "completed" else stamp
             sha = head_sha or (repo.commits[0].sha if repo.commits else fake_sha(full_name, "run"))
             same = [r for r in repo.runs if r.name == name]
             run = WorkflowRun(
@@ -242,7 +244,7 @@ class Store:
                 path=f".github/workflows/{name.lower().replace(' ', '-')}.yml", head_branch=repo.default_branch,
                 head_sha=sha, event=event, status=status, conclusion=conclusion, run_number=len(same) + 1,
                 actor=repo.owner, display_title=extra.pop("display_title", f"{name} on {sha[:7]}"),
-                created_at=stamp, updated_at=stamp, **extra,
+                created_at=stamp, updated_at=finished, **extra,
             )
             run.jobs = [self._job(run, job_name) for job_name in jobs]
             repo.runs.insert(0, run)
