@@ -12,13 +12,15 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from .tiers.local import make_private_dirs
+
 
 @contextmanager
 def single_flight(root: str, key: str, timeout: float) -> Iterator[bool]:
     """Hold the key's lock; yields False if it could not be had within `timeout` (go on unlocked)."""
     directory = os.path.join(root, "locks")
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        make_private_dirs(directory)
         fd = os.open(os.path.join(directory, key + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         yield False

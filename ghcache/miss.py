@@ -13,6 +13,7 @@ from . import invalidation, keys, policy, runner, stats
 from .config import Settings
 from .entry import Entry
 from .flight import single_flight
+from .tiers.local import make_private_dirs
 from .shim import Call, replay, warn
 
 LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
@@ -52,7 +53,7 @@ def _store(call: Call, result: runner.Result, started: float) -> None:
 
 def handle_miss(call: Call) -> int:
     root = call.settings.cache_dir
-    os.makedirs(root, mode=0o700, exist_ok=True)
+    make_private_dirs(root)
     stats.record(root, "miss", "local")
     with single_flight(root, call.key, LOCK_TIMEOUT) as locked:
         if locked and not call.settings.refresh:  # another process may have fetched it meanwhile

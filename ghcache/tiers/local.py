@@ -23,7 +23,7 @@ class StoredFile:
 def write_private_file(path: str, data: bytes) -> None:
     """Atomically replace `path` with `data`, mode 0600: readers see the old file or the new, never half."""
     directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+    make_private_dirs(directory)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -39,6 +39,17 @@ def write_private_file(path: str, data: bytes) -> None:
             os.close(fd)
         _unlink(tmp)
         raise
+
+
+def make_private_dirs(path: str) -> None:
+    """Like os.makedirs, but every directory it creates is 0700 (makedirs applies the mode to the leaf only)."""
+    if os.path.isdir(path):
+        return
+    make_private_dirs(os.path.dirname(path))
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
 
 
 def _unlink(path: str) -> None:

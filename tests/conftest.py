@@ -1,0 +1,18 @@
+"""Shared fixtures: the built zipapps and the real interpreter the launchers should use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import ROOT
+
+
+@pytest.fixture(scope="session")
+def zipapps() -> Path:
+    """Build bin/*.pyz from the working tree once per test session; returns bin/."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_zipapps.py")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return ROOT / "bin"
