@@ -47,7 +47,7 @@ def _chain_threading(threading):
         try:
             previous(args)
         finally:
-            _run("autoheal.hooks.threading", "handle", args)
+            _run("autoheal.hooks.threads", "handle", args)
 
     excepthook.autoheal = True
     threading.excepthook = excepthook

@@ -1,0 +1,5 @@
+"""`python -m autoheal` is the `autoheal` command."""
+
+from .cli import main
+
+main()

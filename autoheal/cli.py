@@ -1,0 +1,195 @@
+"""`autoheal` command line: set up the hook, inspect and flush what it collected."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import argh
+
+from . import config as config_module
+from . import install as install_module
+from .capture import capture_exception
+from .pipeline import flush as flush_spool
+from .pipeline import issue_request, prepare, submit
+from .report import Report
+from .scrub import Scrubber
+from .sinks.spool import Spool
+from .sinks import Outcome
+from .state import Ledger, write_json
+from .token import find_token
+
+FLUSH_SECONDS = 60.0
+
+
+class UserError(Exception):
+    """Shown as one `autoheal: error: ...` line, exit status 2."""
+
+
+def enable(github_repo: str | None = None) -> str:
+    """Turn reporting on (and choose the repository issues go to)."""
+    changes: dict[str, Any] = {"enabled": True}
+    if github_repo:
+        changes["repo"] = github_repo
+    _update_file(changes)
+    return f"autoheal enabled{' for ' + github_repo if github_repo else ''}"
+
+
+def disable() -> str:
+    """Turn reporting off; the hook stays installed but does nothing."""
+    _update_file({"enabled": False})
+    return "autoheal disabled"
+
+
+@argh.arg("--json", dest="as_json", help="machine-readable output")
+def status(as_json: bool = False) -> str:
+    """Show the effective settings, where they come from, and what is waiting in the spool."""
+    config = config_module.load()
+    _, token_source = find_token()
+    ledger = Ledger(config.state_dir)
+    info = {
+        **config_module.describe(config),
+        "token_source": token_source,
+        "spooled": len(Spool(config.spool_dir).pending()),
+        "issues_opened_last_hour": ledger.issues_opened_last_hour(),
+        "rate_limited_until": ledger.wait_until() or None,
+        "hook_in_active_venv": _hook_in_active_venv(),
+    }
+    if as_json:
+        return json.dumps(info, indent=2)
+    return "\n".join(f"{key}: {value}" for key, value in info.items())
+
+
+@argh.arg("--set", dest="set_", nargs=2, metavar=("KEY", "VALUE"), help="store a setting in the config file")
+@argh.arg("--get", metavar="KEY", help="print one effective setting")
+def config(set_: list[str] | None = None, get: str | None = None) -> str:
+    """Read or change the config file (never a token: those come from the environment)."""
+    if set_:
+        key, raw = set_
+        value = json.loads(raw) if raw.startswith(("[", "{")) else raw
+        checked = config_module.parse_value(key, value)
+        _update_file({key: checked})
+        return f"{key} = {json.dumps(checked)}"
+    if get:
+        described = config_module.describe(config_module.load())
+        if get not in described:
+            raise UserError(f"unknown setting {get!r}")
+        return json.dumps(described[get])
+    return json.dumps(config_module.describe(config_module.load()), indent=2)
+
+
+@argh.arg("--venv", help="venv to install into (default: the active one)")
+def install(venv: str | None = None) -> str:
+    """Make every interpreter of the venv report its crashes (a .pth start-up hook)."""
+    target = _venv(venv)
+    try:
+        pth = install_module.install(target)
+    except install_module.InstallError as e:
+        raise UserError(str(e)) from None
+    return f"autoheal hook installed: {pth}"
+
+
+@argh.arg("--venv", help="venv to remove the hook from (default: the active one)")
+def uninstall(venv: str | None = None) -> str:
+    """Remove the hook; the venv is left exactly as it was before install."""
+    target = _venv(venv)
+    try:
+        removed = install_module.uninstall(target)
+    except install_module.InstallError as e:
+        raise UserError(str(e)) from None
+    return "autoheal hook removed" if removed else "autoheal hook was not installed"
+
+
+def flush() -> str:
+    """Deliver the reports waiting in the spool."""
+    config = config_module.load()
+    results = flush_spool(config, time.monotonic() + max(config.timeout, FLUSH_SECONDS))
+    lines = [_describe_outcome(o) for o in results.values() if o.action != "skipped"]
+    lines.append(f"{len(Spool(config.spool_dir).pending())} report(s) left in the spool")
+    return "\n".join(lines)
+
+
+def test() -> str:
+    """Send a synthetic error through the whole pipeline to check the setup."""
+    config = config_module.load()
+    outcome = submit(_synthetic_report(), config)
+    return _describe_outcome(outcome)
+
+
+@argh.arg("--synthetic", help="preview a synthetic error instead of the spool or the last delivery")
+def preview(synthetic: bool = False) -> str:
+    """Print exactly what is (or was last) sent to GitHub, after scrubbing."""
+    config = config_module.load()
+    if synthetic:
+        requests = [issue_request(prepare(_synthetic_report(), Scrubber.from_environment()), config)]
+        return _show_requests("would be sent for a synthetic error", requests)
+    spool = Spool(config.spool_dir)
+    pending = [r for r in map(spool.load, spool.pending()) if r is not None]
+    if pending:
+        return _show_requests("would be sent for the spooled reports (as new issues)", [issue_request(r, config) for r in pending])
+    sent = Ledger(config.state_dir).last_sent()
+    if sent:
+        return _show_requests("was sent last", sent)
+    return "nothing spooled and nothing sent yet"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argh.ArghParser(prog="autoheal", description=__doc__)
+    parser.add_commands([enable, disable, status, config, install, uninstall, flush, test, preview])
+    try:
+        parser.dispatch(argv=argv)
+    except (UserError, config_module.ConfigError) as e:
+        print(f"autoheal: error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _update_file(changes: dict[str, Any]) -> None:
+    """Merge `changes` into the config file after checking the merged result."""
+    path = config_module.load().config_file
+    data = {**config_module.read_file(path), **{k: config_module.parse_value(k, v) for k, v in changes.items()}}
+    write_json(path, data)
+
+
+def _venv(venv: str | None) -> Path:
+    try:
+        return install_module.find_venv(venv)
+    except install_module.InstallError as e:
+        raise UserError(str(e)) from None
+
+
+def _hook_in_active_venv() -> bool | None:
+    try:
+        return install_module.is_installed(install_module.find_venv(None))
+    except install_module.InstallError:
+        return None
+
+
+def _synthetic_report() -> Report:
+    try:
+        raise RuntimeError("autoheal test: this synthetic error checks the reporting setup")
+    except RuntimeError as e:
+        config = config_module.load()
+        return capture_exception(e, "cli-error", {"synthetic": True}, max_log_lines=config.max_log_lines,
+                                 env_allowlist=config.env_allowlist)
+
+
+def _describe_outcome(outcome: Outcome) -> str:
+    where = f" #{outcome.issue}" if outcome.issue else ""
+    url = f" {outcome.url}" if outcome.url else ""
+    why = f" ({outcome.reason})" if outcome.reason else ""
+    return f"{outcome.action}{where}{url}{why}"
+
+
+def _show_requests(what: str, requests: list[dict[str, Any]]) -> str:
+    """Each request as sent: the Markdown body verbatim, the other fields as JSON."""
+    parts = [f"# {len(requests)} request(s) {what}"]
+    for request in requests:
+        payload = dict(request["json"])
+        body = payload.pop("body", None)
+        parts += [f"\n## {request['method']} {request['path']}", json.dumps(payload, indent=2, ensure_ascii=False)]
+        if body is not None:
+            parts += ["--- body ---", body]
+    return "\n".join(parts)

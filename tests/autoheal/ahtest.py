@@ -1,0 +1,88 @@
+"""Helpers shared by the autoheal tests (the fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from fakehub import FakeHub
+
+from autoheal.report import parse_issue_body
+from autoheal.sinks.github import occurrences_of
+
+REPO = "octo/hello"
+
+
+def make_venv(path: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    return path
+
+
+def run_script(venv: Path, code: str, env: dict[str, str], cwd: Path | None = None, args: tuple[str, ...] = (),
+               timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """Write `code` to a script and run it with the venv's python."""
+    folder = cwd or Path(env["HOME"])
+    script = folder / "app.py"
+    script.write_text(textwrap.dedent(code))
+    return subprocess.run([str(venv / "bin" / "python"), str(script), *args], env=env, cwd=folder,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def autoheal_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI from this checkout, as its own process."""
+    child_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run([sys.executable, "-m", "autoheal", *args], env=child_env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def spooled(env: dict[str, str]) -> list[Path]:
+    return sorted((Path(env["AUTOHEAL_STATE_DIR"]) / "spool").glob("*.json"))
+
+
+def autoheal_issues(hub: FakeHub) -> list[Any]:
+    repo = hub.state.get_repo(REPO)
+    return [i for i in repo.issues.values() if "<!-- autoheal:fingerprint=" in i.body]
+
+
+def occurrence_count(issue: Any) -> int:
+    """Occurrences recorded on an issue: the counter if there is one, else 1 + occurrence comments."""
+    counters = [occurrences_of(c.body) for c in issue.comments if occurrences_of(c.body) is not None]
+    if counters:
+        return counters[0]
+    return 1 + sum("<!-- autoheal:occurrence " in c.body for c in issue.comments)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file and directory under root, with a hash of each file's bytes and its symlink targets."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            digest[rel] = "->" + os.readlink(path)
+        elif path.is_dir():
+            digest[rel] = "dir"
+        else:
+            digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def issue_json(issue: Any) -> dict[str, Any]:
+    data = parse_issue_body(issue.body)
+    assert data is not None, issue.body
+    return data
+
