@@ -3,7 +3,7 @@
 What goes into the venv's site-packages:
   autoheal_hook.pth      one `import` line, run by `site` at every start-up
   _autoheal_boot.py      autoheal/boot.py, the start-up half
-  _autoheal_lib/         autoheal, urllib3 and platformdirs, so the venv keeps
+  _autoheal_lib/         the parts of autoheal a report needs, urllib3 and platformdirs, so the venv keeps
                          working when the zipapp moves; plus manifest.json
 Files are compiled with the venv's own interpreter, because start-up must not
 pay for compiling and PYTHONDONTWRITEBYTECODE may be set.
@@ -23,7 +23,8 @@ from pathlib import Path
 PTH = "autoheal_hook.pth"
 BOOT = "_autoheal_boot"
 LIB = "_autoheal_lib"
-PACKAGES = ("autoheal", "urllib3", "platformdirs")
+DEPENDENCIES = ("urllib3", "platformdirs")
+HOOK_SUBPACKAGES = ("hooks", "sinks")  # with autoheal's top-level modules: all a crash report needs
 
 
 class InstallError(Exception):
@@ -68,7 +69,8 @@ def install(venv: Path) -> Path:
     site = site_packages(venv)
     created = _created_dirs(site) or [d for d in ("__pycache__",) if not (site / d).exists()]
     _remove_files(site)
-    for package in PACKAGES:
+    _copy_hook_modules(site / LIB / "autoheal")
+    for package in DEPENDENCIES:
         _copy_tree(resources.files(package), site / LIB / package)
     (site / f"{BOOT}.py").write_bytes(resources.files("autoheal").joinpath("boot.py").read_bytes())
     (site / LIB / "manifest.json").write_text(json.dumps({"created_dirs": created}), encoding="utf-8")
@@ -112,6 +114,16 @@ def _created_dirs(site: Path) -> list[str]:
         return []
 
 
+def _copy_hook_modules(target: Path) -> None:
+    package = resources.files("autoheal")
+    target.mkdir(parents=True)
+    for item in package.iterdir():
+        if item.is_file() and item.name.endswith(".py"):
+            (target / item.name).write_bytes(item.read_bytes())
+    for name in HOOK_SUBPACKAGES:
+        _copy_tree(package.joinpath(name), target / name)
+
+
 def _copy_tree(source: Traversable, target: Path) -> None:
     """Copy a package's sources (from a directory or from inside the zipapp)."""
     target.mkdir(parents=True, exist_ok=True)
@@ -127,4 +139,6 @@ def _python(venv: Path) -> Path:
 
 
 def _compile(venv: Path, paths: list[Path]) -> None:
-    subprocess.run([str(_python(venv)), "-I", "-S", "-m", "compileall", "-q", *map(str, paths)], check=True, capture_output=True)
+    """Hash-based .pyc files: the same bytes on every install, and no source check at start-up."""
+    command = [str(_python(venv)), "-I", "-S", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+    subprocess.run([*command, *map(str, paths)], check=True, capture_output=True)
