@@ -83,7 +83,7 @@ def _already_done(hub: Hub, number: int, report: Report, branch: str) -> str | N
 def _open_pull(hub: Hub, number: int, report: Report, fix: Fix, checked: Verification, tree: Path,
                branch: str, base: str, token: str | None) -> str:
     if not git.remote_has(tree, branch, token):
-        git.commit(tree, branch, f"{fix.title}\n\nFixes #{number} (autoheal pattern {fix.pattern}).")
+        git.commit(tree, branch, list(fix.edits), f"{fix.title}\n\nFixes #{number} (autoheal pattern {fix.pattern}).")
         git.push(tree, branch, token)
     body = compose.pr_body(number, report, fix, checked)
     pull = hub.open_draft(branch, base, compose.pr_title(fix, checked), _redact(body, token))

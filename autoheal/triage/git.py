@@ -42,10 +42,10 @@ def remote_has(workdir: Path, branch: str, token: str | None) -> bool:
     return bool(found)
 
 
-def commit(tree: Path, branch: str, message: str) -> str:
-    """Commit every change in `tree` on a new `branch`; the commit id."""
+def commit(tree: Path, branch: str, paths: list[str], message: str) -> str:
+    """Commit `paths` (only: the verification runs may have left files behind) on a new `branch`; its id."""
     git(tree, "switch", "--quiet", "-c", branch)
-    git(tree, "add", "--all")
+    git(tree, "add", "--", *paths)
     name, email = AUTHOR
     who = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
     git(tree, "commit", "--quiet", "--no-verify", "-m", message, env={**os.environ, **who})

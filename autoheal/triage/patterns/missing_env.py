@@ -35,8 +35,9 @@ def propose(report: Report, tree: Path) -> Fix | None:
     name = _variable(module, lineno, report.message) if lineno else None
     if name is None:
         return None
-    uses = [source.span(node) for node in _environ_reads(module) if node.slice.value == name]
-    patched = source.splice(text, [(where, f"{HELPER_NAME}({name!r})") for where in uses])
+    uses = [node for node in _environ_reads(module) if node.slice.value == name]
+    calls = [(source.span(n), f"{HELPER_NAME}({source.segment(text, source.span(n.slice))})") for n in uses]
+    patched = source.splice(text, calls)
     patched = source.ensure_helper(patched, ast.parse(patched), HELPER_NAME, HELPER, ("os",))
     rel = path.relative_to(tree.resolve()).as_posix()
     return Fix(
