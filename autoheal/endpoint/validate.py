@@ -15,9 +15,9 @@ class Invalid(ValueError):
 
 
 def parse(body: bytes) -> dict[str, Any]:
-    """Strict JSON: no NaN/Infinity, bounded nesting (RecursionError), UTF-8 that re-encodes."""
+    """Strict JSON (RFC 8259): UTF-8 without BOM, no NaN/Infinity, bounded nesting (RecursionError)."""
     try:
-        value = json.loads(body, parse_constant=_no_constants)
+        value = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
         raise Invalid("body is not valid JSON") from exc
     return validate(value)

@@ -7,7 +7,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from fakehub import FakeHub
 
@@ -47,16 +47,21 @@ def wait_for_issues(hub: FakeHub, count: int, timeout: float = 20.0) -> list:
     return issues(hub)
 
 
+class Served(NamedTuple):
+    url: str
+    pid: int
+
+
 @contextmanager
-def endpoint(env: dict[str, str]) -> Iterator[str]:
-    """`serve()` in a subprocess on a free loopback port, as `autoheal serve` runs it; yields its base URL."""
+def endpoint(env: dict[str, str]) -> Iterator[Served]:
+    """`serve()` in a subprocess on a free loopback port, as `autoheal serve` runs it."""
     code = "from autoheal.endpoint import serve; serve('127.0.0.1', 0)"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
                             stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()
         assert "serving client errors on" in line, line + proc.stderr.read()
-        yield line.rsplit(" ", 1)[-1].strip()
+        yield Served(line.rsplit(" ", 1)[-1].strip(), proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -18,8 +18,8 @@ setTimeout(checkout, 5);
 def test_node_crash_files_one_scrubbed_issue_and_exits_1(tmp_path):
     app = tmp_path / "checkout.js"
     app.write_text(APP)
-    with autoheal_hub(tmp_path) as (hub, env), endpoint({**env, "AUTOHEAL_INGEST_KEY": "pub-ingest"}) as url:
-        node_env = {"PATH": os.environ["PATH"], "AUTOHEAL_ENDPOINT": url, "AUTOHEAL_INGEST_KEY": "pub-ingest"}
+    with autoheal_hub(tmp_path) as (hub, env), endpoint({**env, "AUTOHEAL_INGEST_KEY": "pub-ingest"}) as served:
+        node_env = {"PATH": os.environ["PATH"], "AUTOHEAL_ENDPOINT": served.url, "AUTOHEAL_INGEST_KEY": "pub-ingest"}
         for _ in range(2):  # the second crash is the same one: counted on the issue, not a new issue
             run = subprocess.run(["node", "-r", str(SNIPPET), str(app)], env=node_env, cwd=tmp_path,
                                  capture_output=True, text=True, timeout=30)

@@ -37,7 +37,8 @@ def test_not_a_report(report):
 
 @pytest.mark.parametrize("body", [b"", b"{", b"\xff\xfe\x00", b'{"name": NaN, "message": ""}',
                                   b'{"name": "a", "message": "", "retries": Infinity}', b"[" * 100_000,
-                                  b'{"name": 1' + b"0" * 5000 + b', "message": ""}'])
+                                  b'{"name": 1' + b"0" * 5000 + b', "message": ""}',
+                                  b"\xef\xbb\xbf" + json.dumps(VALID).encode(), json.dumps(VALID).encode("utf-16")])
 def test_unparseable_bodies(body):
     with pytest.raises(Invalid):
         parse(body)
