@@ -9,7 +9,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import urllib3
@@ -148,6 +148,18 @@ def test_run_list_and_view(gh: Gh, hub: FakeHub) -> None:
     assert newest.name in viewed and "build" in viewed and "test" in viewed
 
 
+def test_run_view_failed_log(gh: Gh, hub: FakeHub) -> None:
+    failed = next(r for r in hub.state.get_repo("octo/hello").runs if r.conclusion == "failure")
+    out = gh("run", "view", str(failed.id), "-R", "octo/hello", "--log-failed").stdout
+    assert "Run test: failure" in out and "Run build" not in out
+
+
+def test_issue_create_with_label_and_assignee(gh: Gh, hub: FakeHub) -> None:
+    url = gh("issue", "create", "-R", "octo/hello", "-t", "Labelled", "-b", "x", "-l", "bug", "-a", "octocat").stdout
+    created = hub.state.get_issue("octo/hello", int(url.strip().rsplit("/", 1)[1]))
+    assert created.labels == ["bug"] and created.assignees == ["octocat"]
+
+
 def test_api_paginate_follows_link_headers(gh: Gh, hub: FakeHub) -> None:
     out = gh("api", "--paginate", "repos/octo/hello/issues?per_page=7", "--jq", ".[].number").stdout.split()
     open_count = sum(1 for i in hub.state.get_repo("octo/hello").issues.values() if i.state == "open")
@@ -156,11 +168,13 @@ def test_api_paginate_follows_link_headers(gh: Gh, hub: FakeHub) -> None:
 
 
 def test_api_graphql_viewer(gh: Gh) -> None:
-    assert json.loads(gh("api", "graphql", "-f", "query={viewer{login}}").stdout) == {"data": {"viewer": {"login": "octocat"}}}
+    answer = json.loads(gh("api", "graphql", "-f", "query={viewer{login}}").stdout)
+    assert answer == {"data": {"viewer": {"login": "octocat"}}}
 
 
 def test_api_post_creates_issue(gh: Gh, hub: FakeHub) -> None:
-    number = gh("api", "-X", "POST", "repos/octo/hello/issues", "-f", "title=From api", "-f", "body=b", "--jq", ".number")
+    number = gh("api", "-X", "POST", "repos/octo/hello/issues", "-f", "title=From api", "-f", "body=b",
+                "--jq", ".number")
     assert hub.state.get_issue("octo/hello", int(number.stdout)).title == "From api"
 
 
@@ -247,7 +261,8 @@ def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
     assert found["total_count"] == 1 and found["items"][0]["title"] == "Crash report"
     by_label = json.loads(client.request("GET", f"{hub.api_url}/search/issues",
                                          fields={"q": 'repo:octo/hello label:"good first issue" is:issue'}).data)
-    assert by_label["items"] and all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
+    assert by_label["items"]
+    assert all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
 
 
 def test_assign_copilot_with_agent_assignment(hub: FakeHub) -> None:

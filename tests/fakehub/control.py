@@ -73,7 +73,7 @@ def show_issue(server: HubServer, ref: str) -> Reply:
 
 def plain(record: Any) -> Any:
     """A dataclass as JSON-able data (sets become sorted lists)."""
-    if not dataclasses.is_dataclass(record):
+    if not dataclasses.is_dataclass(record) or isinstance(record, type):
         return record
     data = dataclasses.asdict(record)
     return {k: sorted(v) if isinstance(v, set) else v for k, v in data.items()}

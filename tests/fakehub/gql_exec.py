@@ -132,9 +132,15 @@ class Executor:
             if isinstance(node, FieldNode):
                 found.append(node)
                 continue
-            fragment = self.fragments[node.name.value] if isinstance(node, FragmentSpreadNode) else node
+            fragment: FragmentDefinitionNode | InlineFragmentNode
+            if isinstance(node, FragmentSpreadNode):
+                fragment = self.fragments[node.name.value]
+            elif isinstance(node, InlineFragmentNode):
+                fragment = node
+            else:
+                continue
             condition = fragment.type_condition.name.value if fragment.type_condition else None
-            if isinstance(node, (FragmentSpreadNode, InlineFragmentNode)) and applies(target, condition):
+            if applies(target, condition):
                 found.extend(self.fields(target, fragment.selection_set))
         return found
 

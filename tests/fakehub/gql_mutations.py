@@ -17,9 +17,10 @@ class MutationRoot(Obj):
         super().__init__()
         self.call = call
         self.store = call.store
+        self.viewer = call.viewer or "ghost"  # mutations are refused earlier without a viewer
 
     # -- lookups ---------------------------------------------------------------
-    def record(self, ident: str, kind: type) -> tuple[Repo, Any]:
+    def record(self, ident: str, kind: type) -> tuple[Repo | None, Any]:
         """Resolve a global id the viewer can see, of the expected record type."""
         try:
             repo, found = self.store.by_node_id(ident)
@@ -29,8 +30,14 @@ class MutationRoot(Obj):
             raise GqlError(f"Could not resolve to a node with the global id of '{ident}'", "NOT_FOUND")
         return repo, found
 
+    def in_repo(self, ident: str, kind: type) -> tuple[Repo, Any]:
+        """Like record(), for records that live in a repository."""
+        repo, found = self.record(ident, kind)
+        assert repo is not None
+        return repo, found
+
     def issue(self, ident: str) -> tuple[Repo, Issue]:
-        return self.record(ident, Issue)
+        return self.in_repo(ident, Issue)
 
     def labels(self, ids: list[str] | None) -> list[str]:
         return [self.record(i, Label)[1].name for i in ids or ()]
@@ -46,7 +53,7 @@ class MutationRoot(Obj):
     # -- issues ------------------------------------------------------------------
     def f_createIssue(self, input: dict[str, Any]) -> dict[str, Any]:
         repo = self.record(input["repositoryId"], Repo)[1]
-        issue = self.store.add_issue(repo.full_name, input["title"], input.get("body") or "", author=self.call.viewer,
+        issue = self.store.add_issue(repo.full_name, input["title"], input.get("body") or "", author=self.viewer,
                                      labels=self.labels(input.get("labelIds")),
                                      assignees=self.logins(input.get("assigneeIds")))
         return self.payload(repo, issue, "issue", input)
@@ -90,14 +97,14 @@ class MutationRoot(Obj):
 
     def f_addComment(self, input: dict[str, Any]) -> dict[str, Any]:
         repo, issue = self.issue(input["subjectId"])
-        comment = self.store.add_comment(repo.full_name, issue.number, input["body"], author=self.call.viewer or "")
+        comment = self.store.add_comment(repo.full_name, issue.number, input["body"], author=self.viewer)
         view = CommentObj(self.call, repo, comment)
         edge = {"__typename": "IssueCommentEdge", "node": view, "cursor": comment.node_id}
         return {"__typename": "AddCommentPayload", "commentEdge": edge, "subject": IssueObj(self.call, repo, issue),
                 "timelineEdge": edge, "clientMutationId": input.get("clientMutationId")}
 
     def f_updateIssueComment(self, input: dict[str, Any]) -> dict[str, Any]:
-        repo, comment = self.record(input["id"], Comment)
+        repo, comment = self.in_repo(input["id"], Comment)
         comment.body, comment.updated_at = input["body"], now()
         return {"__typename": "UpdateIssueCommentPayload", "issueComment": CommentObj(self.call, repo, comment)}
 
@@ -117,6 +124,14 @@ class MutationRoot(Obj):
         self.store.assign(repo.full_name, issue.number, self.logins(input.get("assigneeIds")))
         return {"__typename": "AddAssigneesToAssignablePayload", "assignable": IssueObj(self.call, repo, issue)}
 
+    def f_replaceActorsForAssignable(self, input: dict[str, Any]) -> dict[str, Any]:
+        """gh's assignee path when the server supports actors (github.com-style hosts)."""
+        repo, issue = self.issue(input["assignableId"])
+        issue.assignees = []
+        logins = [*(input.get("actorLogins") or ()), *self.logins(input.get("actorIds"))]
+        self.store.assign(repo.full_name, issue.number, logins)
+        return {"__typename": "ReplaceActorsForAssignablePayload", "assignable": IssueObj(self.call, repo, issue)}
+
     def f_createLabel(self, input: dict[str, Any]) -> dict[str, Any]:
         repo = self.record(input["repositoryId"], Repo)[1]
         try:
@@ -134,7 +149,7 @@ class MutationRoot(Obj):
             raise GqlError(f"A pull request already exists for {repo.owner}:{head}.")
         issue = self.store.add_pull(repo.full_name, input["title"], head=head, base=input.get("baseRefName"),
                                     body=input.get("body") or "", draft=bool(input.get("draft")),
-                                    author=self.call.viewer or "ghost")
+                                    author=self.viewer)
         return self.payload(repo, issue, "pullRequest", input)
 
     def f_closePullRequest(self, input: dict[str, Any]) -> dict[str, Any]:

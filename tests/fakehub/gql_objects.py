@@ -1,7 +1,8 @@
 """GraphQL views of the stored records, named and shaped like GitHub's schema."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .calls import Call
 from .gql_exec import Connection, GqlError, Obj
@@ -40,7 +41,8 @@ class Actor(Obj):
         self.call, self.user = call, user
 
     def f_repositories(self, **args: Any) -> Connection:
-        repos = [r for r in self.call.store.visible_repos(self.call.viewer) if r.owner.lower() == self.user.login.lower()]
+        owner = self.user.login.lower()
+        repos = [r for r in self.call.store.visible_repos(self.call.viewer) if r.owner.lower() == owner]
         return Connection([RepoObj(self.call, r) for r in repos], args, "RepositoryConnection")
 
     def f_organizations(self, **args: Any) -> Connection:
@@ -113,6 +115,9 @@ class IssueObj(Obj):
         items = [CommentObj(self.call, self.repo, c) for c in self.issue.comments]
         return Connection(items, args, "IssueCommentConnection")
 
+    def f_assignedActors(self, **args: Any) -> Connection:
+        return Connection([actor(self.call, login) for login in self.issue.assignees], args, "AssigneeConnection")
+
     def f_participants(self, **args: Any) -> Connection:
         logins = dict.fromkeys([self.issue.author, *(c.author for c in self.issue.comments)])
         return Connection([actor(self.call, login) for login in logins], args, "UserConnection")
@@ -178,7 +183,8 @@ def pull_values(call: Call, repo: Repo, issue: Issue) -> dict[str, Any]:
         "mergeStateStatus": "CLEAN", "additions": info.additions, "deletions": info.deletions,
         "changedFiles": info.changed_files, "headRepository": head_repo, "headRepositoryOwner": owner,
         "isCrossRepository": False, "maintainerCanModify": True, "reviewDecision": None, "autoMergeRequest": None,
-        "mergeCommit": None, "potentialMergeCommit": None, "permalink": f"{call.web_base}/{repo.full_name}/pull/{issue.number}",
+        "mergeCommit": None, "potentialMergeCommit": None,
+        "permalink": f"{call.web_base}/{repo.full_name}/pull/{issue.number}",
         "baseRef": {"__typename": "Ref", "name": info.base_ref, "branchProtectionRule": None},
         "headRef": {"__typename": "Ref", "name": info.head_ref}, "statusCheckRollup": None,
     }
@@ -190,8 +196,9 @@ class ReleaseObj(Obj):
 
     def __init__(self, call: Call, repo: Repo, release: Release, latest: bool) -> None:
         super().__init__(
-            id=release.node_id, databaseId=release.id, name=release.name, tagName=release.tag_name, description=release.body, isDraft=release.draft,
-            isPrerelease=release.prerelease, isLatest=latest, createdAt=release.created_at,
+            id=release.node_id, databaseId=release.id, name=release.name, tagName=release.tag_name,
+            description=release.body, isDraft=release.draft,
+            isPrerelease=release.prerelease, isLatest=latest, immutable=False, createdAt=release.created_at,
             publishedAt=release.published_at, author=actor(call, release.author),
             url=f"{call.web_base}/{repo.full_name}/releases/tag/{release.tag_name}",
             tag={"__typename": "Ref", "name": release.tag_name},
@@ -337,7 +344,8 @@ class RepoObj(Obj):
         return self.users(args, "SuggestedActorConnection")
 
     def f_repositoryTopics(self, **args: Any) -> Connection:
-        topics = [{"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}} for t in self.repo.topics]
+        topics = [{"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}}
+                  for t in self.repo.topics]
         return Connection(topics, args, "RepositoryTopicConnection")
 
     def f_languages(self, **args: Any) -> Connection:

@@ -21,6 +21,9 @@ TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "StatusCheckRollupContextConnection": ("OBJECT", ("nodes", "totalCount", "checkRunCount",
                                                       "checkRunCountsByState", "statusContextCount",
                                                       "statusContextCountsByState")),
+    "Release": ("OBJECT", ("id", "name", "tagName", "description", "isDraft", "isPrerelease", "isLatest",
+                           "immutable", "createdAt", "publishedAt", "url", "author", "releaseAssets")),
+    "WorkflowRun": ("OBJECT", ("id", "databaseId", "event", "runNumber", "url", "workflow", "checkSuite")),
     "Ref": ("OBJECT", ("name", "target", "branchProtectionRule")),
     "IssueClosedStateReason": ("ENUM", ("COMPLETED", "NOT_PLANNED", "DUPLICATE")),
     "IssueStateReason": ("ENUM", ("COMPLETED", "NOT_PLANNED", "REOPENED", "DUPLICATE")),
@@ -37,8 +40,11 @@ def type_info(name: str) -> dict[str, Any] | None:
     if name not in TYPES:
         return None
     kind, members = TYPES[name]
-    named = [{"__typename": "__Field", "name": m, "isDeprecated": False, "deprecationReason": None, "args": [],
-              "description": None} for m in members]
+    named: list[dict[str, Any]] = [
+        {"__typename": "__Field", "name": m, "isDeprecated": False, "deprecationReason": None, "args": [],
+         "description": None}
+        for m in members
+    ]
     return {
         "__typename": "__Type", "name": name, "kind": kind, "description": None,
         "fields": named if kind == "OBJECT" else None,

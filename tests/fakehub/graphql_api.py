@@ -56,7 +56,7 @@ class QueryRoot(Obj):
         super().__init__()
         self.call = call
 
-    def f_viewer(self) -> Obj:
+    def f_viewer(self) -> Obj | None:
         if self.call.viewer is None:
             raise GqlError("This endpoint requires you to be authenticated.", "FORBIDDEN")
         return actor(self.call, self.call.viewer)
@@ -67,7 +67,7 @@ class QueryRoot(Obj):
         except NotFound:
             raise GqlError(f"Could not resolve to a Repository with the name '{owner}/{name}'.", "NOT_FOUND") from None
 
-    def f_user(self, login: str) -> Obj:
+    def f_user(self, login: str) -> Obj | None:
         found = self.call.store.users.get(login.lower())
         if found is None:
             raise GqlError(f"Could not resolve to a User with the login of '{login}'.", "NOT_FOUND")

@@ -53,7 +53,8 @@ def issue(call: Call, record: Repo, item: Issue) -> dict[str, Any]:
     data = {
         "id": item.id, "node_id": item.node_id, "number": item.number, "title": item.title, "body": item.body,
         "state": item.state, "state_reason": item.state_reason, "locked": item.locked,
-        "user": login(call, item.author), "labels": [label(call, record, record.labels[n.lower()]) for n in item.labels],
+        "user": login(call, item.author),
+        "labels": [label(call, record, record.labels[n.lower()]) for n in item.labels],
         "assignee": login(call, item.assignees[0]) if item.assignees else None,
         "assignees": [login(call, name) for name in item.assignees], "milestone": None,
         "comments": len(item.comments), "created_at": item.created_at, "updated_at": item.updated_at,
@@ -78,7 +79,8 @@ def pull(call: Call, record: Repo, item: Issue) -> dict[str, Any]:
     data.update({
         "url": f"{call.api_base}/repos/{record.full_name}/pulls/{item.number}", "draft": info.draft,
         "merged": info.merged_at is not None, "merged_at": info.merged_at, "mergeable": True,
-        "head": branch(call, record, info.head_ref, info.head_sha), "base": branch(call, record, info.base_ref, info.base_sha),
+        "head": branch(call, record, info.head_ref, info.head_sha),
+        "base": branch(call, record, info.base_ref, info.base_sha),
         "additions": info.additions, "deletions": info.deletions, "changed_files": info.changed_files,
         "commits": info.commits, "review_comments": 0, "maintainer_can_modify": True,
         "requested_reviewers": [], "requested_teams": [],

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 import time
-from typing import Any, Callable
+import zipfile
+from typing import Any
+from collections.abc import Callable
 
 from . import render
 from .calls import ApiError, Call, Reply, invalid, not_found
@@ -410,6 +413,22 @@ def get_job(call: Call, owner: str, name: str, job_id: str) -> Reply:
     repo = visible_repo(call, owner, name)
     item = call.store.find_job(repo.full_name, int(job_id))
     return Reply(200, render.job(call, repo, item, call.store.find_run(repo.full_name, item.run_id)))
+
+
+@route("GET", r"{REPO}/actions/runs/(?P<run_id>\d+)/logs")
+def run_logs(call: Call, owner: str, name: str, run_id: str) -> Reply:
+    """The log archive: one text file per step under a folder per job, plus one whole-job file each."""
+    repo = visible_repo(call, owner, name)
+    parent = call.store.find_run(repo.full_name, int(run_id))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index, item in enumerate(parent.jobs):
+            lines = {step["number"]: f"{item.started_at} {step['name']}: {step['conclusion'] or 'running'}\n"
+                     for step in item.steps}
+            for step in item.steps:
+                archive.writestr(f"{item.name}/{step['number']}_{step['name']}.txt", lines[step["number"]])
+            archive.writestr(f"{index}_{item.name}.txt", "".join(lines.values()))
+    return Reply(200, buffer.getvalue(), {"Content-Type": "application/zip"})
 
 
 @route("GET", r"{REPO}/actions/runs/(?P<run_id>\d+)/artifacts")

@@ -55,7 +55,8 @@ def seed(store: Store) -> None:
 def seed_hello(store: Store) -> None:
     repo = "octo/hello"
     store.add_repo(repo, description="My first repository on GitHub!", homepage="https://example.com/hello",
-                   topics=["hello", "example"], collaborators={"octocat"}, readme="# hello\n\nSays hello to the world.\n", stars=42, forks=7)
+                   topics=["hello", "example"], collaborators={"octocat"}, stars=42, forks=7,
+                   readme="# hello\n\nSays hello to the world.\n")
     for name, color, description in LABELS:
         store.ensure_label(repo, name, color, description)
     for i, message in enumerate(COMMIT_MESSAGES):

@@ -3,8 +3,6 @@ auth, injected latency/outages/rate limits, ETags, rate-limit headers and the re
 from __future__ import annotations
 
 import hashlib
-import json
-import socket
 import ssl
 import sys
 import threading
@@ -38,11 +36,13 @@ class Quota:
 
     reset: int = field(default_factory=lambda: int(time.time()) + RATE_WINDOW_S)
     used: dict[tuple[str | None, str], int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def spend(self, user: str | None, resource: str) -> dict[str, str]:
-        if time.time() >= self.reset:
-            self.reset, self.used = int(time.time()) + RATE_WINDOW_S, {}
-        used = self.used[(user, resource)] = self.used.get((user, resource), 0) + 1
+        with self.lock:
+            if time.time() >= self.reset:
+                self.reset, self.used = int(time.time()) + RATE_WINDOW_S, {}
+            used = self.used[(user, resource)] = self.used.get((user, resource), 0) + 1
         return self.headers(used, resource)
 
     def headers(self, used: int, resource: str) -> dict[str, str]:
@@ -179,7 +179,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         if faults.rate_limited == "primary":
             raise ApiError(403, f"API rate limit exceeded for user {call.viewer or 'anonymous'}.")
         if faults.rate_limited == "secondary":
-            raise ApiError(429, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+            raise ApiError(429, "You have exceeded a secondary rate limit. "
+                                "Please wait a few minutes before you try again.")
         with self.server.store.lock:
             if call.path == "/graphql" and call.method == "POST":
                 return graphql_api.execute(call)
@@ -222,5 +223,5 @@ class ApiHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and reply.status != 304:
             try:
                 self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.close_connection = True

@@ -5,7 +5,8 @@ import hashlib
 import itertools
 import shlex
 import threading
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .models import (
     Comment,
@@ -74,7 +75,8 @@ class Store:
         owner, name = full_name.split("/", 1)
         with self.lock:
             self.user(owner)
-            repo = Repo(owner=owner, name=name, id=self.new_id(), private=private, default_branch=default_branch, **extra)
+            repo = Repo(owner=owner, name=name, id=self.new_id(), private=private, default_branch=default_branch,
+                        **extra)
             self.repos[full_name.lower()] = repo
             return repo
 
@@ -246,23 +248,30 @@ class Store:
                 actor=repo.owner, display_title=extra.pop("display_title", f"{name} on {sha[:7]}"),
                 created_at=stamp, updated_at=finished, **extra,
             )
-            run.jobs = [self._job(run, job_name) for job_name in jobs]
+            names = list(jobs)
+            run.jobs = [self._job(run, job_name, i == len(names) - 1) for i, job_name in enumerate(names)]
             repo.runs.insert(0, run)
             return run
 
     def _workflow_id(self, repo: Repo, name: str) -> int:
-        return next((r.workflow_id for r in repo.runs if r.name == name), self.new_id())
+        existing = next((r.workflow_id for r in repo.runs if r.name == name), None)
+        return existing if existing is not None else self.new_id()
 
-    def _job(self, run: WorkflowRun, name: str) -> Job:
-        step_conclusion = run.conclusion if run.status == "completed" else None
+    def _job(self, run: WorkflowRun, name: str, last: bool) -> Job:
+        """A job of `run`; in a failed run only the last job (and its main step) fails, as usually happens."""
+        done = run.status == "completed"
+        failing = done and run.conclusion == "failure" and last
+        conclusion = run.conclusion if done and run.conclusion != "failure" else None
+        if done and run.conclusion == "failure":
+            conclusion = "failure" if failing else "success"
         steps = [
-            {"name": step, "status": run.status, "conclusion": step_conclusion, "number": i + 1,
-             "started_at": run.created_at, "completed_at": run.updated_at if run.status == "completed" else None}
+            {"name": step, "status": run.status, "number": i + 1, "started_at": run.created_at,
+             "completed_at": run.updated_at if done else None,
+             "conclusion": ("failure" if failing and i == 1 else "success") if done else None}
             for i, step in enumerate(("Set up job", f"Run {name}", "Complete job"))
         ]
-        return Job(id=self.new_id(), run_id=run.id, name=name, status=run.status, conclusion=run.conclusion,
-                   started_at=run.created_at, completed_at=run.updated_at if run.status == "completed" else None,
-                   steps=steps)
+        return Job(id=self.new_id(), run_id=run.id, name=name, status=run.status, conclusion=conclusion,
+                   started_at=run.created_at, completed_at=run.updated_at if done else None, steps=steps)
 
     def find_run(self, full_name: str, run_id: int) -> WorkflowRun:
         with self.lock:
@@ -289,6 +298,7 @@ class Store:
             for repo in self.repos.values():
                 if repo.node_id == ident:
                     return repo, repo
+                record: Any
                 for record in itertools.chain(repo.issues.values(), repo.labels.values(), repo.releases):
                     if record.node_id == ident:
                         return repo, record
