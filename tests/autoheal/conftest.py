@@ -57,8 +57,14 @@ def env(hub: FakeHub, home: Path, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def load_config(env: dict[str, str]):
+def load_config(env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    """Settings for in-process submit(); the token, never in a Config, goes into os.environ."""
+
     def load(**overrides: str) -> config_module.Config:
-        return config_module.load({**env, **overrides})
+        merged = {**env, **overrides}
+        for name in ("GITHUB_TOKEN", "PATH"):
+            monkeypatch.setenv(name, merged[name])
+        monkeypatch.delenv("GH_TOKEN", raising=False)
+        return config_module.load(merged)
 
     return load
