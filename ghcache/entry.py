@@ -1,7 +1,7 @@
 """One cached gh result and its on-disk/on-wire form.
 
 A fixed binary header (read without json on the hit path), a small JSON info block for tools,
-then stdout and stderr. A SHA-256 over everything but the digest itself makes a torn or corrupt
+the order in which gh wrote to its two streams, then stdout and stderr. A SHA-256 over everything but the digest itself makes a torn or corrupt
 file a miss instead of wrong output.
 """
 
@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from .digest import sha256
 
 MAGIC = b"GHC1"
-_HEADER = struct.Struct("<4s32sddiQQI")  # magic, digest, created, expires, exit, len(out), len(err), len(info)
+_HEADER = struct.Struct("<4s32sddiQQII")  # magic, digest, created, expires, exit, len(out/err/info/order)
+_FIELDS = struct.Struct("<ddiQQII")
+_SEGMENT = struct.Struct("<BI")  # stream (1 or 2), bytes written in one go
 
 
 class CorruptEntry(ValueError):
@@ -28,14 +30,28 @@ class Entry:
     created: float
     expires: float
     info: bytes = b"{}"  # JSON: data class, command, repo, scope; never argv or tokens
+    order: bytes = b""  # _SEGMENT records: how writes to stdout and stderr interleaved
     key: str = field(default="", compare=False)
+
+    def segments(self) -> list[tuple[int, bytes]]:
+        """(stream, data) in the order gh wrote them; stdout then stderr when the order is unknown."""
+        if not self.order:
+            return [(1, self.stdout), (2, self.stderr)]
+        offsets = {1: 0, 2: 0}
+        streams = {1: self.stdout, 2: self.stderr}
+        result = []
+        for fd, length in _SEGMENT.iter_unpack(self.order):
+            result.append((fd, streams[fd][offsets[fd]:offsets[fd] + length]))
+            offsets[fd] += length
+        return result
 
     def fresh(self, now: float) -> bool:
         return self.created <= now < self.expires
 
     def to_bytes(self) -> bytes:
-        fields = (self.created, self.expires, self.exit_code, len(self.stdout), len(self.stderr), len(self.info))
-        body = self.info + self.stdout + self.stderr
+        fields = (self.created, self.expires, self.exit_code, len(self.stdout), len(self.stderr), len(self.info),
+                  len(self.order))
+        body = self.info + self.order + self.stdout + self.stderr
         digest = _digest(fields, body)
         return _HEADER.pack(MAGIC, digest, *fields) + body
 
@@ -46,17 +62,22 @@ class Entry:
         magic, digest, *fields = _HEADER.unpack_from(data)
         if magic != MAGIC:
             raise CorruptEntry("not a ghcache entry")
-        created, expires, exit_code, out_len, err_len, info_len = fields
+        created, expires, exit_code, out_len, err_len, info_len, order_len = fields
         body = data[_HEADER.size:]
-        if len(body) != out_len + err_len + info_len:
+        if len(body) != out_len + err_len + info_len + order_len or order_len % _SEGMENT.size:
             raise CorruptEntry("truncated body")
         if _digest(tuple(fields), body) != digest:
             raise CorruptEntry("checksum mismatch")
-        info, rest = body[:info_len], body[info_len:]
-        return cls(rest[:out_len], rest[out_len:], exit_code, created, expires, info, key)
+        info, order, rest = body[:info_len], body[info_len:info_len + order_len], body[info_len + order_len:]
+        return cls(rest[:out_len], rest[out_len:], exit_code, created, expires, info, order, key)
+
+
+def pack_order(segments: list[tuple[int, int]]) -> bytes:
+    """(stream, length) pairs -> the compact form stored in `order`."""
+    return b"".join(_SEGMENT.pack(fd, length) for fd, length in segments)
 
 
 def _digest(fields: tuple, body: bytes) -> bytes:
-    hasher = sha256(struct.pack("<ddiQQI", *fields))
+    hasher = sha256(_FIELDS.pack(*fields))
     hasher.update(body)
     return hasher.digest()

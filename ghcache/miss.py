@@ -11,21 +11,12 @@ import time
 
 from . import invalidation, keys, policy, runner, stats
 from .config import Settings
-from .entry import Entry
+from .entry import Entry, pack_order
 from .flight import single_flight
 from .tiers.local import make_private_dirs
 from .shim import Call, replay, warn
 
 LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
-
-
-def _gh_env(call: Call) -> dict[str, str]:
-    """The user's environment, plus GH_FORCE_TTY so gh renders for the terminal we will replay to."""
-    env = dict(os.environ)
-    terminal = call.inputs.terminal
-    if terminal.stdout_tty and not env.get("GH_FORCE_TTY"):
-        env["GH_FORCE_TTY"] = str(terminal.width or 80)
-    return env
 
 
 def _info(call: Call) -> bytes:
@@ -37,11 +28,16 @@ def _info(call: Call) -> bytes:
     }).encode()
 
 
+def _entry(call: Call, result: runner.Result, started: float, ttl: float) -> Entry:
+    return Entry(result.stdout, result.stderr, result.exit_code, started, started + ttl, _info(call),
+                 pack_order(result.segments), call.key)
+
+
 def _store(call: Call, result: runner.Result, started: float) -> None:
     ttl = call.settings.ttl(call.decision.data_class or "api")
     if ttl <= 0:
         return
-    entry = Entry(result.stdout, result.stderr, result.exit_code, started, started + ttl, _info(call), call.key)
+    entry = _entry(call, result, started, ttl)
     root = call.settings.cache_dir
     try:
         call.store.put(call.key, entry)
@@ -53,14 +49,18 @@ def _store(call: Call, result: runner.Result, started: float) -> None:
 
 def handle_miss(call: Call) -> int:
     root = call.settings.cache_dir
-    make_private_dirs(root)
+    try:
+        make_private_dirs(root)
+    except OSError as error:  # no cache dir can be had: gh alone still answers
+        warn(f"cache unavailable ({error.strerror}); running gh directly")
+        runner.exec_real(call.real_gh, call.args)
     stats.record(root, "miss", "local")
     with single_flight(root, call.key, LOCK_TIMEOUT) as locked:
         if locked and not call.settings.refresh:  # another process may have fetched it meanwhile
             entry = call.store.get(call.key)
             if call.usable(entry, call.settings.now()):
                 stats.record(root, "hit", "local", len(entry.stdout) + len(entry.stderr))
-                return replay(entry.stdout, entry.stderr, entry.exit_code)
+                return replay(entry)
         return _fetch(call)
 
 
@@ -76,7 +76,7 @@ def _fetch(call: Call) -> int:
     started = call.settings.now()
     stale = _stale_candidate(call, started)
     clock = time.monotonic()
-    result = runner.run(call.real_gh, call.args, _gh_env(call), tee=stale is None)
+    result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
     stats.record(root, "run", "upstream", len(result.stdout) + len(result.stderr), (time.monotonic() - clock) * 1000)
     if result.exit_code == 0:
         _store(call, result, started)
@@ -85,9 +85,9 @@ def _fetch(call: Call) -> int:
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
         warn(f"served a cached result from {age}s ago because gh failed: {reason[0][:200]}")
         stats.record(root, "stale", "local", len(stale.stdout) + len(stale.stderr))
-        return replay(stale.stdout, stale.stderr, stale.exit_code)
+        return replay(stale)
     if stale is not None:  # not teed while we waited to see whether to fall back
-        return replay(result.stdout, result.stderr, result.exit_code)
+        return replay(_entry(call, result, started, 0.0))
     return result.exit_code
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 SHIM_MARKER = b"ghcache-shim"
@@ -40,31 +40,77 @@ class Result:
     stdout: bytes
     stderr: bytes
     exit_code: int
+    segments: list[tuple[int, int]] = field(default_factory=list)  # (stream, length) in arrival order
+
+
+def _terminal_like(fd: int) -> tuple[int, int]:
+    """A pty pair shaped like the user's terminal on `fd` (same size), with output processing off so
+    we read exactly the bytes gh wrote; the user's own terminal translates them when we write them."""
+    import fcntl
+    import pty
+    import termios
+
+    main_fd, child_fd = pty.openpty()
+    try:
+        fcntl.ioctl(child_fd, termios.TIOCSWINSZ, fcntl.ioctl(fd, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
+    attrs = termios.tcgetattr(child_fd)
+    attrs[1] &= ~termios.OPOST
+    termios.tcsetattr(child_fd, termios.TCSANOW, attrs)
+    return main_fd, child_fd
 
 
 def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool) -> Result:
-    """Run gh capturing stdout and stderr; with `tee`, the user sees them as they arrive."""
+    """Run gh capturing stdout and stderr; with `tee`, the user sees them as they arrive.
+
+    A stream that is a terminal is given to gh as a pty of the same size, so gh renders exactly what it
+    would render there (colours, widths, progress) and the capture can be replayed on such a terminal.
+    """
     import subprocess
     import threading
 
-    process = subprocess.Popen([real_gh, *argv], env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sources: dict[int, int] = {}
+    child_ends: dict[int, int] = {}
+    for fd in (1, 2):
+        if os.isatty(fd):
+            sources[fd], child_ends[fd] = _terminal_like(fd)
+    process = subprocess.Popen([real_gh, *argv], env=dict(env), stdout=child_ends.get(1, subprocess.PIPE),
+                               stderr=child_ends.get(2, subprocess.PIPE))
+    for child_fd in child_ends.values():
+        os.close(child_fd)
+    for fd, pipe in ((1, process.stdout), (2, process.stderr)):
+        if pipe is not None:
+            sources[fd] = pipe.fileno()
     captured: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
+    segments: list[tuple[int, int]] = []
+    order_lock = threading.Lock()
 
-    def pump(source, fd: int) -> None:
+    def pump(fd: int) -> None:
         broken = False
-        for chunk in iter(lambda: os.read(source.fileno(), 65536), b""):
-            captured[fd] += chunk
+        while True:
+            try:
+                chunk = os.read(sources[fd], 65536)
+            except OSError:  # EIO: gh closed its end of the pty
+                chunk = b""
+            if not chunk:
+                break
+            with order_lock:
+                captured[fd] += chunk
+                segments.append((fd, len(chunk)))
             if tee and not broken:
                 broken = not _write_all(fd, chunk)
 
-    threads = [threading.Thread(target=pump, args=(process.stdout, 1), daemon=True),
-               threading.Thread(target=pump, args=(process.stderr, 2), daemon=True)]
+    threads = [threading.Thread(target=pump, args=(fd,), daemon=True) for fd in (1, 2)]
     for thread in threads:
         thread.start()
     code = _wait(process)
     for thread in threads:
         thread.join()
-    return Result(bytes(captured[1]), bytes(captured[2]), code)
+    for fd in (1, 2):
+        if fd in child_ends:
+            os.close(sources[fd])
+    return Result(bytes(captured[1]), bytes(captured[2]), code, segments)
 
 
 def _wait(process) -> int:

@@ -43,10 +43,10 @@ def warn(message: str) -> None:
         pass
 
 
-def replay(stdout: bytes, stderr: bytes, exit_code: int) -> int:
-    """Write what gh printed, byte for byte; a closed pipe ends us like it ends gh (SIGPIPE)."""
+def replay(entry: Entry) -> int:
+    """Write what gh printed, byte for byte and in its order; a closed pipe ends us like gh (SIGPIPE)."""
     try:
-        for fd, data in ((1, stdout), (2, stderr)):
+        for fd, data in entry.segments():
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
@@ -55,7 +55,7 @@ def replay(stdout: bytes, stderr: bytes, exit_code: int) -> int:
 
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGPIPE)
-    return exit_code
+    return entry.exit_code
 
 
 def pager_configured(env: dict | os._Environ, config_dir: str) -> bool:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             entry = call.store.get(call.key)
             if call.usable(entry, call.settings.now()):
                 stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr))
-                return replay(entry.stdout, entry.stderr, entry.exit_code)
+                return replay(entry)
     except (OSError, ValueError) as error:  # the cache is broken; gh is not
         warn(f"cache unavailable ({error}); running gh directly")
         call = None

@@ -1,0 +1,51 @@
+"""The daemon's settings from the environment; standard library only (the shim reads the namespace)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4701"
+DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
+
+
+def namespace(env: Mapping[str, str]) -> str:
+    """The sharing scope: entries are shared only between machines with the same namespace and secret."""
+    return env.get("GH_CACHE_NAMESPACE") or "default"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word for word in text.replace(",", " ").split() if word)
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    p2p: bool
+    ipfs: bool
+    listen: tuple[str, ...]
+    bootstrap: tuple[str, ...]
+    mdns: bool
+    mdns_interfaces: tuple[str, ...]
+    ipfs_api: str
+    ipfs_timeout: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "DaemonSettings":
+        """GH_CACHE_P2P (default on), GH_CACHE_IPFS (default off: it needs a node), and their knobs."""
+        env = os.environ if env is None else env
+        return cls(
+            p2p=_flag(env, "GH_CACHE_P2P", True),
+            ipfs=_flag(env, "GH_CACHE_IPFS", False),
+            listen=_words(env.get("GH_CACHE_P2P_LISTEN", "")) or (DEFAULT_LISTEN,),
+            bootstrap=_words(env.get("GH_CACHE_P2P_BOOTSTRAP", "")),
+            mdns=_flag(env, "GH_CACHE_P2P_MDNS", True),
+            mdns_interfaces=_words(env.get("GH_CACHE_P2P_MDNS_INTERFACES", "")),
+            ipfs_api=env.get("GH_CACHE_IPFS_API") or DEFAULT_IPFS_API,
+            ipfs_timeout=float(env.get("GH_CACHE_IPFS_TIMEOUT") or 10.0),
+        )
