@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -80,6 +81,8 @@ def serve(host: str = "127.0.0.1", port: int = 8004, app: Callable[..., Any] | N
         from autoheal.endpoint import make_app
 
         app = make_app()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_cleanly)  # so atexit still drains the filing queue
     with make_wsgi_server(host, port, app) as server:
         bound_host, bound_port = server.server_address[:2]
         print(f"autoheal: serving client errors on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
@@ -87,3 +90,7 @@ def serve(host: str = "127.0.0.1", port: int = 8004, app: Callable[..., Any] | N
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(0)

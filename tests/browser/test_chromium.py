@@ -62,7 +62,8 @@ def test_page_error_and_rejection_become_two_issues(tmp_path, chromium):
     settings: dict[str, str] = {}
     with autoheal_hub(tmp_path) as (hub, env), page_server(settings) as page_url:
         allowed = {**env, "AUTOHEAL_ALLOWED_ORIGINS": page_url, "AUTOHEAL_INGEST_KEY": "pub-browser-key"}
-        with endpoint(allowed) as settings["endpoint"]:
+        with endpoint(allowed) as served:
+            settings["endpoint"] = served.url
             session = chromium.open(page_url + "/")
             assert chromium.evaluate(session, "new Promise(r => setTimeout(() => r(window.appLoaded), 500))") is True
             assert chromium.evaluate(session, "typeof window.autoheal.report") == "function"
