@@ -114,6 +114,10 @@ def test_pr_list_and_view(gh: Gh) -> None:
     assert "Fix crash on empty config" in viewed and "This PR: fix crash on empty config." in viewed
 
 
+def test_pr_diff(gh: Gh) -> None:
+    assert "+fix_crash_on_empty_config" in gh("pr", "diff", "1", "-R", "octo/hello").stdout
+
+
 def test_pr_create_without_git_checkout(gh: Gh, hub: FakeHub) -> None:
     branch = f"feature-{hub.mode}"
     url = gh("pr", "create", "-R", "octo/hello", "--head", branch, "--base", "main", "-t", "Shiny", "-b", "Adds it")

@@ -57,6 +57,7 @@ class Call:
     api_base: str  # external REST root the client used, for Link headers and *_url fields
     web_base: str  # external web root, for html_url fields
     query_string: str = ""
+    accept: str = ""
 
     def json(self) -> dict[str, Any]:
         if not self.body.strip():

@@ -1,6 +1,7 @@
 """GraphQL mutations gh uses, each changing the store and returning GitHub's payload shape."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .calls import Call
@@ -18,6 +19,13 @@ class MutationRoot(Obj):
         self.call = call
         self.store = call.store
         self.viewer = call.viewer or "ghost"  # mutations are refused earlier without a viewer
+
+    def resolve(self, name: str, args: dict[str, Any]) -> Any:
+        """Unlike queries, a mutation nobody emulates must fail: a silent null would fake success."""
+        if getattr(self, f"f_{name}", None) is None:
+            print(f"fakehub: graphql mutation {name} not emulated", file=sys.stderr)
+            raise GqlError(f"fakehub does not emulate the mutation '{name}'", "NOT_IMPLEMENTED")
+        return super().resolve(name, args)
 
     # -- lookups ---------------------------------------------------------------
     def record(self, ident: str, kind: type) -> tuple[Repo | None, Any]:

@@ -83,10 +83,12 @@ def find_pull(repo: Repo, number: str) -> Issue:
     return item
 
 
-def by_sort(call: Call, items: list[Issue]) -> list[Issue]:
+def by_sort(call: Call, items: list[Issue], direction: str | None = None) -> list[Issue]:
+    """The `sort` (created, updated, comments) and `direction` query parameters of issue lists."""
     key = {"updated": lambda i: i.updated_at, "comments": lambda i: len(i.comments)}.get(
         call.query.get("sort", "created"), lambda i: i.created_at)
-    return sorted(items, key=lambda i: (key(i), i.number), reverse=call.query.get("direction", "desc") == "desc")
+    descending = (direction or call.query.get("direction", "desc")) == "desc"
+    return sorted(items, key=lambda i: (key(i), i.number), reverse=descending)
 
 
 def state_filter(call: Call, items: list[Issue]) -> list[Issue]:
@@ -95,6 +97,13 @@ def state_filter(call: Call, items: list[Issue]) -> list[Issue]:
 
 
 # -- users and meta ------------------------------------------------------------
+@route("GET", r"")
+def api_root(call: Call) -> Reply:
+    """gh auth status probes the root for the token's scopes (sent as X-OAuth-Scopes on every reply)."""
+    return Reply(200, {"current_user_url": f"{call.api_base}/user",
+                       "repository_url": f"{call.api_base}/repos/{{owner}}/{{repo}}"})
+
+
 @route("GET", r"/user")
 def get_viewer(call: Call) -> Reply:
     if call.viewer is None:
@@ -126,6 +135,8 @@ def meta(call: Call) -> Reply:
 @route("GET", r"/search/issues")
 def search_issues(call: Call) -> Reply:
     hits = call.store.search_issues(call.query.get("q", ""), call.viewer)
+    if call.query.get("sort") in ("created", "updated", "comments"):
+        hits = by_sort(call, hits, direction=call.query.get("order", "desc"))
     page = paginate(call, hits, lambda i: render.issue(call, call.store.get_repo(i.repo), i))
     page.body = {"total_count": len(hits), "incomplete_results": False, "items": page.body}
     return page
@@ -318,7 +329,17 @@ def create_pull(call: Call, owner: str, name: str) -> Reply:
 @route("GET", r"{REPO}/pulls/(?P<number>\d+)")
 def get_pull(call: Call, owner: str, name: str, number: str) -> Reply:
     repo = visible_repo(call, owner, name)
-    return Reply(200, render.pull(call, repo, find_pull(repo, number)))
+    item = find_pull(repo, number)
+    if "diff" in call.accept or "patch" in call.accept:
+        return Reply(200, fake_diff(item).encode(), {"Content-Type": "text/plain; charset=utf-8"})
+    return Reply(200, render.pull(call, repo, item))
+
+
+def fake_diff(item: Issue) -> str:
+    """A one-file unified diff, for `gh pr diff` (Accept: application/vnd.github.v3.diff)."""
+    slug = item.title.lower().replace(" ", "_")
+    return (f"diff --git a/NOTES.md b/NOTES.md\nindex 0000000..1111111 100644\n--- a/NOTES.md\n+++ b/NOTES.md\n"
+            f"@@ -1 +1,2 @@\n # notes\n+{slug}\n")
 
 
 @route("PATCH", r"{REPO}/pulls/(?P<number>\d+)")

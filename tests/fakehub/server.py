@@ -19,6 +19,7 @@ from .store import Store
 PLAIN_API_HOST = "api.github.localhost"
 RATE_LIMIT = 5000
 RATE_WINDOW_S = 3600
+OAUTH_SCOPES = "gist, read:org, repo, workflow"  # what gh checks for before some commands
 
 
 @dataclass
@@ -122,8 +123,22 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.finish_api(call, reply, started)
 
     def read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self.read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
+
+    def read_chunked(self) -> bytes:
+        """HTTP/1.1 chunked request bodies (Go and urllib3 send them when the length is unknown)."""
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
 
     def classify(self) -> tuple[str, str, str] | None:
         """Map the request target to ("api"|"control", API-relative path, query string)."""
@@ -163,7 +178,8 @@ class ApiHandler(BaseHTTPRequestHandler):
     def api_call(self, path: str, query_string: str, body: bytes) -> tuple[Call, Reply]:
         api_base, web_base = self.bases()
         call = Call(method=self.command, path=path, query=dict(parse_qsl(query_string)), body=body, viewer=None,
-                    store=self.server.store, api_base=api_base, web_base=web_base, query_string=query_string)
+                    store=self.server.store, api_base=api_base, web_base=web_base, query_string=query_string,
+                    accept=self.headers.get("Accept", ""))
         faults = self.server.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -195,6 +211,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         resource = "graphql" if call.path == "/graphql" else "search" if call.path.startswith("/search/") else "core"
         faults = self.server.faults
         reply.headers.update(self.server.quota.spend(call.viewer, resource))
+        if call.viewer:
+            reply.headers["X-OAuth-Scopes"] = OAUTH_SCOPES
         if faults.rate_limited == "primary":
             reply.headers["x-ratelimit-remaining"] = "0"
         elif faults.rate_limited == "secondary":
