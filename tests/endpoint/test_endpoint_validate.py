@@ -6,7 +6,7 @@ import json
 import pytest
 
 from autoheal.endpoint.validate import Invalid, parse, validate
-from endpoint.conftest import VALID
+from endpoint.rig import VALID
 
 FULL = dict(VALID, userAgent="UA", platform="Linux", tool="search", params={"q": "x", "n": 2, "ok": True, "z": None},
             retries=3, context={"screen": "cart", "ratio": 0.5}, timestamp="2026-01-01T00:00:00.000Z")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from autoheal.endpoint.limits import RateLimiter
-from endpoint.conftest import FrozenClock
+from endpoint.rig import FrozenClock
 
 
 def test_burst_then_refill_at_the_per_minute_rate():

@@ -15,7 +15,7 @@ import urllib3
 
 from autoheal.endpoint.settings import REPORT_PATH
 from autoheal.endpoint.validate import FIELDS, Invalid, parse
-from endpoint.conftest import VALID
+from endpoint.rig import VALID
 from endpoint.hubenv import autoheal_hub, endpoint, issues, wait_for_issues
 
 SEED = 20240611

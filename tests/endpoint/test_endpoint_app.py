@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from autoheal.endpoint.settings import HEALTH_PATH, REPORT_PATH
-from endpoint.conftest import VALID, call
+from endpoint.rig import VALID, call
 
 ORIGIN = "https://app.example"
 

@@ -6,7 +6,7 @@ import json
 import urllib3
 
 from autoheal.endpoint.settings import REPORT_PATH
-from endpoint.conftest import VALID
+from endpoint.rig import VALID
 from endpoint.hubenv import autoheal_hub, endpoint, issues
 
 
