@@ -22,7 +22,7 @@ WORKFLOW = Path(".github/workflows/auto-heal.yml")
 _FINGERPRINT = re.compile(r"[0-9a-f]{8,128}")
 
 
-def triage(issue: int, repo: str | None = None, workdir: str | None = None) -> int:
+def triage(*, issue: int, repo: str | None = None, workdir: str | None = None) -> int:
     """Turn autoheal issue N into a verified draft PR, or one analysis comment and a hand-off. Exit status."""
     try:
         print(run(int(issue), repo, Path(workdir or ".")))

@@ -32,7 +32,7 @@ def test_crash_becomes_verified_draft_pr_and_rerun_changes_nothing(world: World)
     number = world.crash()
     fingerprint = world.hub.state.get_repo(REPO).issues[number].body.split("fingerprint=")[1][:12]
 
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
 
     [pull] = autoheal_pulls(world)
     branch = f"autoheal/{fingerprint}"
@@ -45,7 +45,7 @@ def test_crash_becomes_verified_draft_pr_and_rerun_changes_nothing(world: World)
     assert [c.body for c in comments if f"pull request #{pull.number}" in c.body]
 
     branches, posted = world.remote_branches(), len(writes(world))
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     assert world.remote_branches() == branches
     assert len(writes(world)) == posted
     assert len(autoheal_pulls(world)) == 1
@@ -57,6 +57,6 @@ def test_pr_targets_the_default_branch_reported_by_github(world: World, tmp_path
     git(world.remote, "branch", "-m", "main", "trunk")
     world.hub.state.get_repo(REPO).default_branch = "trunk"
     number = world.crash()
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     [pull] = autoheal_pulls(world)
     assert pull.pull.base_ref == "trunk"

@@ -27,7 +27,7 @@ def test_unknown_crash_gets_analysis_and_copilot_assignment(world: World, monkey
     number = world.crash()
     past = older_duplicate(world, number)
 
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
 
     issue = world.hub.state.get_repo(REPO).issues[number]
     [body] = analyses(world, number)
@@ -42,14 +42,14 @@ def test_unknown_crash_gets_analysis_and_copilot_assignment(world: World, monkey
     assert "ZeroDivisionError: division by zero" in assignment["custom_instructions"]
     assert COPILOT in issue.assignees and "needs-triage" not in issue.labels
 
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     assert len(analyses(world, number)) == 1 and len(issue.agent_assignments) == 1
 
 
 @pytest.mark.parametrize("world", ["unknown"], indirect=True)
 def test_without_copilot_the_issue_is_labelled_for_a_human(world: World) -> None:
     number = world.crash()
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     issue = world.hub.state.get_repo(REPO).issues[number]
     assert "needs-triage" in issue.labels and not issue.agent_assignments
     [body] = analyses(world, number)
@@ -61,7 +61,7 @@ def test_refused_copilot_assignment_falls_back_to_needs_triage_and_says_why(worl
     monkeypatch.setenv("AUTOHEAL_COPILOT", "1")
     monkeypatch.setenv("AUTOHEAL_COPILOT_TOKEN", "not-a-user-token")
     number = world.crash()
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     issue = world.hub.state.get_repo(REPO).issues[number]
     assert "needs-triage" in issue.labels and not issue.agent_assignments
     [body] = analyses(world, number)
@@ -79,7 +79,7 @@ def test_unverifiable_fix_is_a_draft_pr_marked_unverified(world: World, monkeypa
     """The dependency cannot be installed here (no wheel offline): the PR says so instead of claiming success."""
     monkeypatch.setenv("PIP_FIND_LINKS", str(world.root / "no-wheels"))
     number = world.crash()
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     [pull] = autoheal_pulls(world)
     assert pull.title.startswith("autoheal (unverified): Declare the PyYAML dependency")
     assert "**Unverified**: the dependencies could not be installed" in pull.body and "**verified**" not in pull.body
@@ -93,7 +93,7 @@ def test_fix_that_fails_verification_is_not_proposed(world: World) -> None:
     app.write_text(app.read_text().replace("import os\n", "import os\n\nos.environ.setdefault('SERVICE_URL', 'x')\n"))
     git(world.user, "commit", "--quiet", "-am", "default service URL")
     git(world.user, "push", "--quiet", "origin", "main")
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
     assert not autoheal_pulls(world)
     [body] = analyses(world, number)
     assert "Pattern `missing-env-var` proposed" in body

@@ -25,7 +25,7 @@ def test_hostile_report_text_is_never_executed(world: World, monkeypatch) -> Non
     issue = world.hub.state.get_repo(REPO).issues[number]
     assert payload in issue.body.replace("\\u0060", "`").replace('\\"', '"')
 
-    assert triage(number, workdir=str(world.ci)) == 0
+    assert triage(issue=number, workdir=str(world.ci)) == 0
 
     assert not list(world.root.rglob("pwned-*"))
     if world.sample == "missing_env":  # the verification did run the script with those arguments
@@ -46,7 +46,7 @@ def test_malformed_fingerprint_never_reaches_git(world: World, capsys) -> None:
     issue.body = f"{head}{REPORT_MARKER}\n{fence}\n{json.dumps(data)}\n```\n"
     branches = world.remote_branches()
 
-    assert triage(number, workdir=str(world.ci)) == 1
+    assert triage(issue=number, workdir=str(world.ci)) == 1
 
     assert "malformed fingerprint" in capsys.readouterr().err
     assert world.remote_branches() == branches and not list(world.root.rglob("pwned-*"))
