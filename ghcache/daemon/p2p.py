@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable, Iterable, TypeVar
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence, TypeVar
 
 import multiaddr
 import trio
@@ -25,6 +25,7 @@ from libp2p.custom_types import TProtocol
 from libp2p.identity_utils import load_identity, save_identity
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
 from libp2p.peer.id import ID
+from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID as GOSSIPSUB_PROTOCOL_ID
 from libp2p.pubsub.gossipsub import GossipSub
 from libp2p.pubsub.pubsub import Pubsub
@@ -43,7 +44,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 PEER_PROTOCOL = TProtocol(protocol.PEER_PROTOCOL)
 MAX_ASKED = 8  # peers asked at once for one key
-ROUTING_REFRESH = 5.0  # seconds between folding connected peers into the DHT routing table
+ROUTING_REFRESH = 5.0  # seconds between redialling bootstrap peers and refreshing the routing table
+DIAL_TIMEOUT = 5.0
 DHT_NAMESPACE = protocol.DHT_PREFIX.strip("/")
 
 Serve = Callable[[str], Awaitable[bytes | None]]  # wire key -> sealed entry we hold, or None
@@ -163,9 +165,19 @@ class PeerNet:
             self.hinted.setdefault(pointer.key, set()).add(ID(message.from_id))
             on_hint(pointer)
 
-    async def keep_routing_table(self) -> None:
-        """Fold connected peers (bootstrap, mDNS, inbound) into the DHT's routing table."""
+    async def keep_connected(self, bootstrap: Sequence[PeerInfo]) -> None:
+        """Redial bootstrap peers that dropped, and fold every connected peer (bootstrap, mDNS,
+        inbound) into the DHT's routing table. We dial only once pubsub runs, so no peer meets
+        us before we can take its gossip stream."""
         while True:
+            connected = set(self.host.get_connected_peers())
+            for info in bootstrap:
+                if info.peer_id not in connected:
+                    with trio.move_on_after(DIAL_TIMEOUT):
+                        try:
+                            await self.host.connect(info)
+                        except Exception as error:  # libp2p raises many types for a peer that is down
+                            log.info("bootstrap peer %s: %s", info.peer_id, error)
             for peer in self.host.get_connected_peers():
                 await self.dht.routing_table.add_peer(peer)
             await trio.sleep(ROUTING_REFRESH)
@@ -191,7 +203,6 @@ def _new_host(settings: DaemonSettings, key_pair: KeyPair) -> IHost:
         sec_opt={NOISE_PROTOCOL_ID: noise},
         muxer_preference="YAMUX",
         listen_addrs=[multiaddr.Multiaddr(addr) for addr in settings.listen],
-        bootstrap=list(settings.bootstrap) or None,
     )
 
 
@@ -217,6 +228,7 @@ def _peer_handler(serve: Serve) -> Callable[[bytes, RequestContext], Awaitable[b
 @asynccontextmanager
 async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serve: Serve) -> AsyncIterator[PeerNet]:
     """Run the host, DHT, pubsub and our protocol until the block exits."""
+    bootstrap = parse_bootstrap(settings.bootstrap)
     key_pair = _identity(state_dir)
     host = _new_host(settings, key_pair)
     listen = [multiaddr.Multiaddr(addr) for addr in settings.listen]
@@ -233,7 +245,7 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
             await pubsub.wait_until_ready()
             net = PeerNet(host, dht, pubsub, requests, sharing)
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(net.keep_routing_table)
+                nursery.start_soon(net.keep_connected, bootstrap)
                 if settings.mdns:
                     from .mdns import discover
 
@@ -241,3 +253,14 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
                 yield net
                 nursery.cancel_scope.cancel()
 
+
+
+def parse_bootstrap(addrs: Iterable[str]) -> list[PeerInfo]:
+    """GH_CACHE_P2P_BOOTSTRAP entries; a bad one stops the daemon with a message naming it."""
+    infos = []
+    for addr in addrs:
+        try:
+            infos.append(info_from_p2p_addr(multiaddr.Multiaddr(addr)))
+        except Exception as error:  # multiaddr raises many types
+            raise ValueError(f"GH_CACHE_P2P_BOOTSTRAP: {addr!r} is not a .../p2p/<peer id> multiaddr ({error})") from None
+    return infos

@@ -1,0 +1,146 @@
+"""`ghcache daemon start|stop|status`: idempotent, bounded in time, standard library until the daemon runs.
+
+`start` returns once the socket answers (every tier is up then), so a CI step that starts the
+daemon can use it at once; `stop` asks politely, then signals the recorded pid.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Mapping
+
+from . import client, protocol
+
+START_TIMEOUT = 60.0  # libp2p alone imports in ~1.5 s; an IPFS node may be slower to answer
+STOP_TIMEOUT = 10.0
+PING_TIMEOUT = 1.0
+LOG_NAME = "daemon.log"
+PID_NAME = "daemon.pid"
+
+
+class DaemonError(Exception):
+    """The daemon could not be started or stopped; the message says why."""
+
+
+def status(socket_path: str) -> dict | None:
+    reply = client.request(socket_path, protocol.status(), PING_TIMEOUT)
+    return reply.fields if reply is not None and reply.op == protocol.OK else None
+
+
+def start(cache_dir: str, env: Mapping[str, str]) -> dict:
+    """Start a background daemon for `cache_dir` unless one answers already; returns its status."""
+    path = client.socket_path(cache_dir, env)
+    running = status(path)
+    if running is not None:
+        return running
+    os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+    log_path = os.path.join(cache_dir, LOG_NAME)
+    with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
+        os.chmod(log_path, 0o600)
+        process = subprocess.Popen([sys.executable, "-m", "ghcache", "daemon", "start", "--foreground"],
+                                   stdin=devnull, stdout=log, stderr=log, env=_child_env(env),
+                                   start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        running = status(path)
+        if running is not None:
+            return running
+        if process.poll() is not None:
+            raise DaemonError(f"the daemon exited with code {process.returncode}:\n{_tail(log_path)}")
+        time.sleep(0.05)
+    process.kill()
+    raise DaemonError(f"the daemon did not answer within {START_TIMEOUT:.0f}s:\n{_tail(log_path)}")
+
+
+def stop(cache_dir: str, env: Mapping[str, str]) -> bool:
+    """Stop the daemon of `cache_dir`; False if none was running."""
+    path = client.socket_path(cache_dir, env)
+    pid = _recorded_pid(cache_dir)
+    asked = client.request(path, protocol.stop(), PING_TIMEOUT) is not None
+    if not asked and pid is None:
+        return False
+    if not asked and pid is not None and _alive(pid):
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        if (pid is None or not _alive(pid)) and status(path) is None:
+            return True
+        time.sleep(0.05)
+    if pid is not None and _alive(pid):
+        _signal(pid, signal.SIGKILL)
+    return True
+
+
+def foreground(cache_dir: str, env: Mapping[str, str]) -> None:
+    """Run the daemon in this process until stopped (systemd, Actions services, `start`)."""
+    import logging
+
+    import trio
+
+    from .server import serve
+    from .settings import DaemonSettings
+    from .sharing import NotConfigured, Sharing
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("libp2p").setLevel(logging.WARNING)
+    path = client.socket_path(cache_dir, env)
+    if status(path) is not None:
+        raise DaemonError(f"a daemon already answers on {path}")
+    try:
+        sharing = Sharing.from_env(env)
+    except (NotConfigured, OSError) as error:
+        raise DaemonError(f"sharing is off: {error}") from None
+    try:
+        trio.run(serve, cache_dir, path, DaemonSettings.from_env(env), sharing)
+    except ValueError as error:  # a bad setting, e.g. a bootstrap address
+        raise DaemonError(str(error)) from None
+
+
+def _child_env(env: Mapping[str, str]) -> dict[str, str]:
+    """`python -m ghcache` must find this very package, however the CLI was started."""
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = dict(env)
+    child["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH", "")]))
+    return child
+
+
+def _recorded_pid(cache_dir: str) -> int | None:
+    try:
+        with open(os.path.join(cache_dir, PID_NAME), encoding="ascii") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` is still our daemon (not a process that reused the number of a dead one)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"ghcache" in handle.read()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: fall back to "some process has that pid"
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tail(path: str, lines: int = 20) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
