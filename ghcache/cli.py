@@ -159,9 +159,45 @@ def clear() -> str:
     return f"cleared {settings.cache_dir}"
 
 
+# -- ghcache daemon (the peer/IPFS tiers; issue 5) ---------------------------------------------
+@argh.arg("action", choices=["start", "stop", "status"])
+@argh.arg("--foreground", help="run in this process until stopped (systemd, Actions services)")
+def daemon(action: str, foreground: bool = False) -> str:
+    """The daemon the shim asks on a local miss: start (idempotent; returns once it answers), stop, status."""
+    from .daemon import control
+
+    settings = _settings()
+    try:
+        if action == "start" and foreground:
+            control.foreground(settings.cache_dir, os.environ)
+            return "daemon stopped"
+        if action == "start":
+            return _daemon_summary(control.start(settings.cache_dir, os.environ))
+        if action == "stop":
+            return "daemon stopped" if control.stop(settings.cache_dir, os.environ) else "daemon not running"
+        running = control.status(control.client.socket_path(settings.cache_dir, os.environ))
+    except control.DaemonError as error:
+        raise UserError(str(error)) from None
+    if running is None:
+        raise UserError("daemon not running")
+    return _daemon_summary(running)
+
+
+def _daemon_summary(status: dict) -> str:
+    lines = [f"daemon running (pid {status.get('pid')}, namespace {status.get('namespace')})"]
+    if status.get("peer_id"):
+        lines.append(f"peer id   {status['peer_id']}")
+        lines += [f"address   {address}" for address in status.get("addresses", [])]
+        lines.append(f"peers     {len(status.get('peers', []))} connected")
+    lines.append(f"ipfs      {'on' if status.get('ipfs') else 'off'}")
+    lines.append(f"shared    {status.get('shared_entries', 0)} entries, {status.get('hints', 0)} hints heard")
+    return "\n".join(lines)
+# -- end ghcache daemon ---------------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argh.ArghParser(prog="ghcache", description="A cache in front of the gh CLI.")
-    parser.add_commands([argh.named("stats")(stats_command), explain, prune, clear])
+    parser.add_commands([argh.named("stats")(stats_command), explain, prune, clear, daemon])
     try:
         parser.dispatch(argv)
     except UserError as error:

@@ -8,7 +8,6 @@ file a miss instead of wrong output.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 
 from .digest import sha256
 
@@ -22,16 +21,21 @@ class CorruptEntry(ValueError):
     """The bytes are not a whole, intact entry."""
 
 
-@dataclass
 class Entry:
-    stdout: bytes
-    stderr: bytes
-    exit_code: int
-    created: float
-    expires: float
-    info: bytes = b"{}"  # JSON: data class, command, repo, scope; never argv or tokens
-    order: bytes = b""  # _SEGMENT records: how writes to stdout and stderr interleaved
-    key: str = field(default="", compare=False)
+    """gh's output and exit code, with when it was fetched and until when it is fresh."""
+
+    __slots__ = ("stdout", "stderr", "exit_code", "created", "expires", "info", "order", "key")
+
+    def __init__(self, stdout: bytes, stderr: bytes, exit_code: int, created: float, expires: float,
+                 info: bytes = b"{}", order: bytes = b"", key: str = "") -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+        self.created = created
+        self.expires = expires
+        self.info = info  # JSON: data class, command, repo; never argv or tokens
+        self.order = order  # _SEGMENT records: how writes to stdout and stderr interleaved
+        self.key = key
 
     def segments(self) -> list[tuple[int, bytes]]:
         """(stream, data) in the order gh wrote them; stdout then stderr when the order is unknown."""

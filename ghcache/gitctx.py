@@ -8,15 +8,8 @@ so the few files involved are read here instead.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 _REMOTE_PRIORITY = ("upstream", "github", "origin")
-
-
-@dataclass(frozen=True)
-class GitContext:
-    repo: str | None  # "host/owner/name" of the remote gh would pick
-    branch: str | None  # current branch, or the detached commit
 
 
 def _find_git_dir(start: str) -> str | None:
@@ -103,11 +96,11 @@ def _branch(git_dir: str) -> str | None:
     return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else head
 
 
-def resolve(cwd: str) -> GitContext:
-    """The repo and branch gh would see from `cwd`; empty when not in a git checkout."""
+def resolve(cwd: str) -> tuple[str | None, str | None]:
+    """("host/owner/name" of the remote gh would pick, current branch); Nones outside a checkout."""
     git_dir = _find_git_dir(cwd)
     if git_dir is None:
-        return GitContext(None, None)
+        return None, None
     try:
         with open(os.path.join(_common_dir(git_dir), "config"), encoding="utf-8", errors="replace") as handle:
             remotes = _remotes(handle.read())
@@ -115,4 +108,4 @@ def resolve(cwd: str) -> GitContext:
         remotes = {}
     name = _pick_remote(remotes)
     repo = normalise_remote_url(remotes[name].get("url", "")) if name else None
-    return GitContext(repo, _branch(git_dir))
+    return repo, _branch(git_dir)

@@ -3,37 +3,48 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from . import gitctx
 from .digest import hexdigest
-from .policy import Decision, environment_inputs
+from .policy import environment_inputs
+
+TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
+if TYPE_CHECKING:
+    from typing import Mapping, Sequence
+
+    from .policy import Decision
 
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 KEY_VERSION = "ghcache-key-1"
 
 
-@dataclass(frozen=True)
 class Terminal:
     """How gh would see its output streams: rendering differs on a terminal and with its width."""
 
-    stdout_tty: bool
-    stderr_tty: bool
-    width: int | None
+    __slots__ = ("stdout_tty", "stderr_tty", "width")
+
+    def __init__(self, stdout_tty: bool, stderr_tty: bool, width: int | None) -> None:
+        self.stdout_tty = stdout_tty
+        self.stderr_tty = stderr_tty
+        self.width = width
 
 
-@dataclass(frozen=True)
 class KeyInputs:
-    host: str
-    identity: str
-    repo: str
-    branch: str
-    argv: tuple[str, ...]
-    env: tuple[tuple[str, str], ...]
-    terminal: Terminal
-    gh_stamp: str
-    config_digest: str
+    """Everything the key is derived from (shown by `ghcache explain`); the identity is a fingerprint."""
+
+    __slots__ = ("host", "identity", "repo", "branch", "argv", "env", "terminal", "gh_stamp", "config_digest")
+
+    def __init__(self, *, host: str, identity: str, repo: str, branch: str, argv: tuple[str, ...],
+                 env: tuple[tuple[str, str], ...], terminal: Terminal, gh_stamp: str, config_digest: str) -> None:
+        self.host = host
+        self.identity = identity
+        self.repo = repo
+        self.branch = branch
+        self.argv = argv
+        self.env = env
+        self.terminal = terminal
+        self.gh_stamp = gh_stamp
+        self.config_digest = config_digest
 
     def key(self) -> str:
         return hexdigest(
@@ -41,6 +52,19 @@ class KeyInputs:
             *(f"{name}={value}" for name, value in self.env),
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             self.gh_stamp, self.config_digest,
+        )
+
+    # -- shared key (peer/IPFS tiers; issue 5) --
+    def shared_key(self, namespace: str) -> str:
+        """The key across machines: no identity (runners have different tokens; the namespace secret
+        scopes sharing instead) and no gh path, only its size as a stand-in for its version."""
+        parts = self.gh_stamp.rsplit(":", 2)
+        gh_size = parts[1] if len(parts) == 3 else ""
+        return hexdigest(
+            KEY_VERSION, "shared", namespace, self.host, self.repo, self.branch, *self.argv, "\0env",
+            *(f"{name}={value}" for name, value in self.env),
+            f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
+            gh_size, self.config_digest,
         )
 
 
@@ -83,10 +107,10 @@ def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[
     gh_host = host(env)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
-    git = gitctx.resolve(cwd)
+    git_repo, branch = gitctx.resolve(cwd)
     if env.get("GH_REPO"):
-        return normalise_repo(env["GH_REPO"], gh_host), git.branch or ""
-    return git.repo or "", git.branch or ""
+        return normalise_repo(env["GH_REPO"], gh_host), branch or ""
+    return git_repo or "", branch or ""
 
 
 def gh_stamp(real_gh: str) -> str:

@@ -6,10 +6,11 @@ READS is never answered from the cache, whatever it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Sequence
-
 from .gh_commands import ALIASES, VALUE_FLAGS
+
+TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
+if TYPE_CHECKING:
+    from typing import Mapping, Sequence
 
 # Read commands -> data class (which TTL applies).
 READS: dict[str, str] = {
@@ -60,16 +61,22 @@ _INTERACTIVE_LONG = ("--web", "--watch", "--help", "--interactive")
 _PROMPTS_WITHOUT_ARG = ("run view", "workflow view")
 
 
-@dataclass(frozen=True)
 class Decision:
     """What to do with one gh invocation."""
 
-    action: str  # "read" (cacheable), "write" (pass through, then invalidate), "pass"
-    reason: str
-    command: str = ""
-    data_class: str | None = None
-    repo: str | None = None  # repo named by the argv itself (-R, or `gh api repos/O/R/...`)
-    invalidates: tuple[str, ...] = ()
+    __slots__ = ("action", "reason", "command", "data_class", "repo", "invalidates")
+
+    def __init__(self, action: str, reason: str, command: str = "", data_class: str | None = None,
+                 repo: str | None = None, invalidates: tuple[str, ...] = ()) -> None:
+        self.action = action  # "read" (cacheable), "write" (pass through, then invalidate), "pass"
+        self.reason = reason
+        self.command = command
+        self.data_class = data_class
+        self.repo = repo  # repo named by the argv itself (-R, or `gh api repos/O/R/...`)
+        self.invalidates = invalidates
+
+    def __repr__(self) -> str:
+        return f"Decision({self.action!r}, {self.reason!r}, class={self.data_class!r}, repo={self.repo!r})"
 
 
 def _pass(reason: str, command: str = "") -> Decision:

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 from . import config, durations, invalidation, keys, policy, runner, stats
 from .entry import Entry
 from .tiers.local import LocalStore
 
 
-@dataclass
 class Call:
     """Everything known about one cacheable invocation, handed from the hit path to the miss path."""
 
-    settings: config.Settings
-    real_gh: str
-    args: list[str]
-    decision: policy.Decision
-    inputs: keys.KeyInputs
-    key: str
-    store: LocalStore
+    __slots__ = ("settings", "real_gh", "args", "decision", "inputs", "key", "store")
+
+    def __init__(self, settings: config.Settings, real_gh: str, args: list[str], decision: policy.Decision,
+                 inputs: keys.KeyInputs, key: str, store: LocalStore) -> None:
+        self.settings = settings
+        self.real_gh = real_gh
+        self.args = args
+        self.decision = decision
+        self.inputs = inputs
+        self.key = key
+        self.store = store
 
     def usable(self, entry: Entry | None, now: float) -> bool:
         """Fresh, and fetched after the last write that could have changed it."""

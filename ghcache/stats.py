@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 LOG_NAME = "stats.log"
 SUMMARY_NAME = "stats.json"
@@ -25,11 +24,13 @@ def record(root: str, event: str, tier: str, nbytes: int = 0, ms: float = 0.0) -
         os.close(fd)
 
 
-@dataclass
 class Counter:
-    count: int = 0
-    nbytes: int = 0
-    total_ms: float = 0.0
+    __slots__ = ("count", "nbytes", "total_ms")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.nbytes = 0
+        self.total_ms = 0.0
 
     def add(self, count: int, nbytes: int, total_ms: float) -> None:
         self.count += count
@@ -37,11 +38,11 @@ class Counter:
         self.total_ms += total_ms
 
 
-@dataclass
 class Summary:
     """Counters keyed "event tier", e.g. "hit local", "miss local", "run upstream"."""
 
-    counters: dict[str, Counter] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.counters: dict[str, Counter] = {}
 
     def add(self, name: str, count: int = 1, nbytes: int = 0, total_ms: float = 0.0) -> None:
         self.counters.setdefault(name, Counter()).add(count, nbytes, total_ms)
@@ -50,7 +51,8 @@ class Summary:
         return self.counters.get(name, Counter())
 
     def to_json(self) -> dict:
-        return {name: vars(counter) for name, counter in sorted(self.counters.items())}
+        return {name: {"count": counter.count, "nbytes": counter.nbytes, "total_ms": counter.total_ms}
+                for name, counter in sorted(self.counters.items())}
 
 
 def _load_summary(root: str) -> Summary:
