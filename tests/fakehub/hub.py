@@ -53,7 +53,8 @@ class FakeHub:
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> FakeHub:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="fakehub", daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="fakehub", daemon=True)
             self._thread.start()
         return self
 

@@ -96,6 +96,7 @@ class HubServer(ThreadingHTTPServer):
 
 class ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms delayed-ACK stalls
     server: HubServer
     timeout = 60
 
@@ -130,7 +131,7 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def read_chunked(self) -> bytes:
         """HTTP/1.1 chunked request bodies (Go and urllib3 send them when the length is unknown)."""
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
             if size == 0:

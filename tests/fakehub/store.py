@@ -371,7 +371,8 @@ class IssueQuery:
             return False
         if "base" in self.filters and not (issue.pull and issue.pull.base_ref in self.filters["base"]):
             return False
-        return True
+        missing = {value.lower() for value in self.filters.get("no", [])}
+        return not ("assignee" in missing and issue.assignees) and not ("label" in missing and issue.labels)
 
     def _terms_ok(self, issue: Issue) -> bool:
         where = {w.lower() for value in self.filters.get("in", []) for w in value.split(",")} or {"title", "body"}
