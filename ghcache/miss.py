@@ -15,6 +15,7 @@ from .entry import Entry, pack_order
 from .flight import single_flight
 from .tiers.local import make_private_dirs
 from .shim import Call, replay, warn
+from .tiers.peer import PeerStore
 
 LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
 
@@ -45,6 +46,7 @@ def _store(call: Call, result: runner.Result, started: float) -> None:
             stats.record(root, "evict", "local")
     except OSError:  # full disk, read-only dir, file size limit: the answer still went out
         stats.record(root, "error", "local")
+    _share(call, entry)  # issue 5: to the daemon, which shares it after we have gone
 
 
 def handle_miss(call: Call) -> int:
@@ -61,7 +63,43 @@ def handle_miss(call: Call) -> int:
             if call.usable(entry, call.settings.now()):
                 stats.record(root, "hit", "local", len(entry.stdout) + len(entry.stderr))
                 return replay(entry)
+        shared = _from_peers(call)  # issue 5: the daemon's tiers, under the peer deadline
+        if shared is not None:
+            return shared
         return _fetch(call)
+
+
+# -- peer tier (issue 5): the daemon, if one runs; none = local tier only, silently -------------------
+def _peer_tier(call: Call) -> tuple[PeerStore, str]:
+    from .daemon.settings import namespace
+
+    return PeerStore.for_settings(call.settings, os.environ), call.inputs.shared_key(namespace(os.environ))
+
+
+def _from_peers(call: Call) -> int | None:
+    """Replay an entry another machine fetched, and keep a local copy; None to run gh."""
+    if call.settings.refresh:
+        return None
+    peers, shared_key = _peer_tier(call)
+    clock = time.monotonic()
+    entry = peers.get(shared_key)
+    root = call.settings.cache_dir
+    if not call.usable(entry, call.settings.now()):
+        if peers.answered:
+            stats.record(root, "miss", "peer", 0, (time.monotonic() - clock) * 1000)
+        return None
+    stats.record(root, "hit", peers.source, len(entry.stdout) + len(entry.stderr), (time.monotonic() - clock) * 1000)
+    try:
+        call.store.put(call.key, entry)
+    except OSError:
+        stats.record(root, "error", "local")
+    return replay(entry)
+
+
+def _share(call: Call, entry: Entry) -> None:
+    peers, shared_key = _peer_tier(call)
+    peers.put(shared_key, entry)
+# -- end peer tier ------------------------------------------------------------------------------------
 
 
 def _stale_candidate(call: Call, now: float) -> Entry | None:

@@ -46,9 +46,22 @@ class Chromium:
             self.events.append(reply)
 
     def open(self, url: str) -> str:
-        """A new tab on `url`; returns its session id for `evaluate`."""
-        target = self.send("Target.createTarget", {"url": url})["targetId"]
-        return self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        """A new tab that has loaded `url` (so its scripts ran); returns its session id for `evaluate`."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Page.enable", session=session)
+        self.send("Page.navigate", {"url": url}, session)
+        self.wait_for("Page.loadEventFired", session)
+        return session
+
+    def wait_for(self, method: str, session: str) -> dict[str, Any]:
+        """The next event `method` of `session`, including one that arrived during an earlier command."""
+        while True:
+            for event in self.events:
+                if event.get("method") == method and event.get("sessionId") == session:
+                    self.events.remove(event)
+                    return event
+            self.events.append(json.loads(self._ws.recv()))
 
     def evaluate(self, session: str, expression: str) -> Any:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
