@@ -3,6 +3,7 @@ auth, injected latency/outages/rate limits, ETags, rate-limit headers and the re
 from __future__ import annotations
 
 import hashlib
+import secrets
 import ssl
 import sys
 import threading
@@ -96,6 +97,8 @@ class HubServer(ThreadingHTTPServer):
 
 class ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server_version = "fakehub"
+    sys_version = ""
     disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid 40 ms delayed-ACK stalls
     server: HubServer
     timeout = 60
@@ -218,9 +221,13 @@ class ApiHandler(BaseHTTPRequestHandler):
             reply.headers["x-ratelimit-remaining"] = "0"
         elif faults.rate_limited == "secondary":
             reply.headers["Retry-After"] = "60"
+        reply.headers["X-GitHub-Request-Id"] = secrets.token_hex(8).upper()
+        reply.headers["X-GitHub-Media-Type"] = "github.v3; format=json"
         if call.method in ("GET", "HEAD") and reply.status == 200:
             etag = '"' + hashlib.sha256(reply.payload()).hexdigest() + '"'
             reply.headers["ETag"] = etag
+            reply.headers["Cache-Control"] = f"{'private' if call.viewer else 'public'}, max-age=60, s-maxage=60"
+            reply.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding"
             if etag in (t.strip() for t in self.headers.get("If-None-Match", "").split(",")):
                 reply = Reply(304, None, reply.headers)
         self.server.record({
