@@ -325,6 +325,12 @@ def test_module_subprocess_with_control_api(tmp_path: Path) -> None:
         http.request("POST", f"{control}/config", json={"outage": 503})
         assert http.request("GET", f"{info['api_url']}/repos/octo/hello", headers=auth).status == 503
         http.request("POST", f"{control}/config", json={"outage": None})
+        seeded = http.request("POST", f"{control}/seed", json={"calls": [
+            {"method": "add_issue", "kwargs": {"full_name": "octo/hello", "title": "Seeded remotely"}}]})
+        number = json.loads(seeded.data)["results"][0]["number"]
+        issue = http.request("GET", f"{info['api_url']}/repos/octo/hello/issues/{number}", headers=auth)
+        assert json.loads(issue.data)["title"] == "Seeded remotely"
+        assert json.loads(http.request("GET", f"{control}/issues/octo/hello/{number}").data)["number"] == number
         assert http.request("DELETE", f"{control}/requests").status == 204
         assert json.loads(http.request("GET", f"{control}/requests").data) == []
     finally:

@@ -8,6 +8,7 @@ import ssl
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -121,7 +122,10 @@ class ApiHandler(BaseHTTPRequestHandler):
             return
         kind, path, query_string = where
         if kind == "control":
-            self.send(control.handle(self.server, self.command, path, body))
+            try:
+                self.send(control.handle(self.server, self.command, path, body))
+            except (TypeError, ValueError) as exc:
+                self.send(Reply(400, {"message": f"bad control request: {exc}"}))
             return
         call, reply = self.api_call(path, query_string, body)
         self.finish_api(call, reply, started)
@@ -192,6 +196,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             return call, self.answer(call, faults)
         except ApiError as exc:
             return call, exc.reply()
+        except Exception:  # a fakehub bug: answer 500 and show it, rather than drop the connection
+            traceback.print_exc()
+            return call, ApiError(500, "fakehub internal error").reply()
 
     def answer(self, call: Call, faults: Faults) -> Reply:
         if faults.outage:
