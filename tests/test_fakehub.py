@@ -298,7 +298,7 @@ def test_many_concurrent_clients(hub: FakeHub) -> None:
         with ThreadPoolExecutor(max_workers=24) as pool:
             statuses = list(pool.map(lambda _: client.request("GET", f"{hub.api_url}/repos/octo/hello").status,
                                      range(24)))
-        assert statuses == [200] * 24 and time.monotonic() - started < 2.0
+        assert statuses == [200] * 24 and time.monotonic() - started < 3.0  # serially: 4.8 s
     finally:
         hub.set_latency(0)
 
