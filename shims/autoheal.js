@@ -57,17 +57,18 @@
   }
 
   function build(err, ctx, kind) {
-    var e = err !== null && typeof err === 'object' ? err : { message: str(err, 2000) };
+    var e = err !== null && typeof err === 'object' ? err : { name: 'Error', message: str(err, 2000) };
     var w = where(), c = ctx && typeof ctx === 'object' ? ctx : {};
-    var extra = flat(c) || {};
+    var extra = flat(c) || {}, retries = c.retries, message = e.message;
     delete extra.tool; delete extra.params; delete extra.retries;
+    if (message === undefined) { try { message = JSON.stringify(e); } catch (x) { message = ''; } } // reject({...})
     return {
       v: 1, kind: kind, runtime: isNode ? 'node' : 'browser',
-      name: str(e.name || (e.constructor || {}).name || 'Error', 200), message: str(e.message, 2000),
+      name: str(e.name || (e.constructor || {}).name || 'Error', 200), message: str(message, 2000),
       stack: cleanStack(str(e.stack, 16000)), userAgent: w.ua, platform: w.platform, url: w.url,
       tool: c.tool === undefined ? undefined : str(c.tool, 200), params: flat(c.params),
-      retries: (c.retries | 0) === c.retries && c.retries >= 0 && c.retries <= 1000 ? c.retries : undefined, context: extra,
-      timestamp: new Date().toISOString()
+      retries: (retries | 0) === retries && retries >= 0 && retries <= 1000 ? retries : undefined,
+      context: extra, timestamp: new Date().toISOString()
     };
   }
 

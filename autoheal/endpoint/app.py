@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from http import HTTPStatus
 from typing import Any, Callable, Iterable, Mapping
 
 from autoheal.endpoint.limits import RateLimiter
@@ -13,9 +14,6 @@ from autoheal.endpoint.validate import Invalid, parse
 log = logging.getLogger(__name__)
 
 Response = tuple[int, list[tuple[str, str]], dict[str, Any] | None]
-REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-           403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 411: "Length Required",
-           413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests"}
 CONTENT_TYPES = ("application/json", "text/plain")
 BUSY_RETRY_AFTER = 5
 PREFLIGHT = [
@@ -47,7 +45,7 @@ class ClientErrorApp:
         data = b"" if body is None else json.dumps(body).encode()
         if body is not None:
             headers = [*headers, ("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-        start_response(f"{status} {REASONS[status]}", [*headers, ("Cache-Control", "no-store")])
+        start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, ("Cache-Control", "no-store")])
         return [data]
 
     def _route(self, environ: Mapping[str, Any]) -> Response:

@@ -41,6 +41,14 @@ test('an unhandled rejection is posted, whatever the reason is', () => {
   assert.deepEqual(calls.map((c) => c.body.kind), ['unhandledrejection', 'unhandledrejection', 'unhandledrejection']);
   assert.equal(calls[0].url, PATH, 'no config: same-origin endpoint');
   assert.equal(calls[1].body.message, 'a bare string');
+  assert.equal(calls[1].body.name, 'Error');
+});
+
+test('a rejection with a plain object says what the object held', () => {
+  const { calls, fire } = loadBrowser();
+  fire('unhandledrejection', { reason: { code: 'E_QUOTA', status: 429 } });
+  assert.equal(calls[0].body.name, 'Object');
+  assert.equal(calls[0].body.message, '{"code":"E_QUOTA","status":429}');
 });
 
 test('an error event without an error object still names where it happened', () => {
