@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 KEY_VERSION = "ghcache-key-1"
+MACHINE_PATHS = ("GH_CONFIG_DIR",)  # left out of shared keys: paths differ between machines
 
 
 class Terminal:
@@ -62,7 +63,7 @@ class KeyInputs:
         gh_size = parts[1] if len(parts) == 3 else ""
         return hexdigest(
             KEY_VERSION, "shared", namespace, self.host, self.repo, self.branch, *self.argv, "\0env",
-            *(f"{name}={value}" for name, value in self.env),
+            *(f"{name}={value}" for name, value in self.env if name not in MACHINE_PATHS),
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             gh_size, self.config_digest,
         )
