@@ -33,7 +33,8 @@ class _Call:
 
 
 _current: ContextVar[_Call | None] = ContextVar("autoheal_mcp_call", default=None)
-_worker: Handoff[tuple[BaseException, dict[str, Any]]] | None = None
+# Looked up at call time, so the worker (its thread starts on the first report) always files through `_file`.
+_worker: Handoff[tuple[BaseException, dict[str, Any]]] = Handoff(lambda item: _file(item))
 
 
 def report_errors(fn: F | None = None, *, name: str | None = None, server: str | None = None) -> Any:
@@ -77,6 +78,8 @@ def report_errors(fn: F | None = None, *, name: str | None = None, server: str |
 
 def instrument(server: Any) -> Any:
     """Report errors of every tool of `server`, registered before or after this call, with request ids."""
+    if getattr(server, "__autoheal_instrumented__", False):
+        return server
     for tool in server._tool_manager.list_tools():
         if not getattr(tool.fn, "__autoheal_wrapped__", False):
             tool.fn = report_errors(tool.fn, name=tool.name, server=server.name)
@@ -97,24 +100,23 @@ def instrument(server: Any) -> Any:
             _current.reset(token)
 
     server.add_tool, server.call_tool = add_wrapped_tool, call_tool_in_context
+    server.__autoheal_instrumented__ = True
     return server
 
 
 def _enqueue(exc: Exception, tool: str, server: str | None, signature: inspect.Signature,
              args: tuple, kwargs: dict) -> None:
     """Cheap and non-blocking: bind the arguments now, capture and send on the worker."""
-    global _worker
     try:
         call = _current.get() or _Call(None, None)
-        arguments = _arguments(signature, args, kwargs)
+        bound = _bind(signature, args, kwargs)
+        contexts = [value for value in bound.values() if isinstance(value, Context)]
         context = {
             "tool": tool,
-            "arguments": {k: v for k, v in arguments.items() if not _is_context(v)},
-            "request_id": next((_request_id(v) for v in arguments.values() if _is_context(v)), call.request_id),
+            "arguments": {k: _plain(v) for k, v in bound.items() if not isinstance(v, Context)},
+            "request_id": _request_id(contexts[0]) if contexts else call.request_id,
             "server": server or call.server,
         }
-        if _worker is None:
-            _worker = Handoff(_file)
         _worker.offer((exc, context))
     except Exception:  # reporting must never change what the tool raises
         pass
@@ -130,15 +132,14 @@ def _file(item: tuple[BaseException, dict[str, Any]]) -> None:
 
 def drain(timeout: float = 3.0) -> bool:
     """Wait for queued reports (tests, orderly shutdown); at exit this happens on its own."""
-    return _worker is None or _worker.drain(timeout)
+    return _worker.drain(timeout)
 
 
-def _arguments(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
+def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
     try:
-        bound = signature.bind_partial(*args, **kwargs).arguments
+        return dict(signature.bind_partial(*args, **kwargs).arguments)
     except TypeError:
-        bound = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
-    return {name: _plain(value) if not _is_context(value) else value for name, value in bound.items()}
+        return {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
 
 
 def _plain(value: Any, depth: int = 4) -> Any:
@@ -155,10 +156,6 @@ def _plain(value: Any, depth: int = 4) -> Any:
         return repr(value)[:MAX_ARG_CHARS]
     except Exception:
         return f"<{type(value).__name__}>"
-
-
-def _is_context(value: Any) -> bool:
-    return isinstance(value, Context)
 
 
 def _request_id(context: Any) -> str | None:

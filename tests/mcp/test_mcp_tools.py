@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import anyio
-import pytest
 from mcp import Client, StdioServerParameters
+from mcp.server.mcpserver import Context, MCPServer
 
-from endpoint.hubenv import ROOT, autoheal_hub, wait_for_issues, wait_until
 import inventory_server  # beside this file; pytest puts this directory on sys.path
+from autoheal import mcp as autoheal_mcp
+from endpoint.hubenv import ROOT, autoheal_hub, wait_for_issues
 
 TOKEN = "ghp_" + "Q" * 36
 
@@ -65,9 +66,31 @@ def test_instrumented_and_plain_servers_answer_identically_in_memory(monkeypatch
     filed: list[tuple[BaseException, dict]] = []
     monkeypatch.setattr("autoheal.mcp._file", filed.append)
     assert _in_memory(with_autoheal=True) == _in_memory(with_autoheal=False)
-    from autoheal import mcp as autoheal_mcp
-
     assert autoheal_mcp.drain(5)
     assert [(type(exc).__name__, ctx["tool"]) for exc, ctx in filed] == [("KeyError", "lookup_sku"),
                                                                          ("ZeroDivisionError", "reserve")]
     assert all(ctx["request_id"] for _, ctx in filed), "request ids reach sync (thread) and async tools"
+
+
+def test_the_decorator_alone_reports_with_the_request_id_of_a_context_argument(monkeypatch):
+    filed: list[tuple[BaseException, dict]] = []
+    monkeypatch.setattr("autoheal.mcp._file", filed.append)
+    server = MCPServer("billing")
+
+    @server.tool()
+    @autoheal_mcp.report_errors(server="billing")
+    async def refund(order: str, ctx: Context) -> str:
+        raise LookupError(order)
+
+    async def run() -> tuple[bool, str]:
+        async with Client(server, mode="legacy") as client:
+            result = await client.call_tool("refund", {"order": "o-1"})
+            return result.is_error, result.content[0].text
+
+    assert anyio.run(run) == (True, "Error executing tool refund")
+    assert autoheal_mcp.drain(5)
+    ((exc, context),) = filed
+    assert isinstance(exc, LookupError)
+    assert context["tool"] == "refund" and context["server"] == "billing"
+    assert context["arguments"] == {"order": "o-1"}
+    assert context["request_id"]
