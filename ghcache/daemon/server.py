@@ -33,6 +33,7 @@ from .shelf import Shelf, valid_wire_key
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 5.0  # a local client that sends nothing for this long is dropped
 MAX_LOOKUP = 10.0  # no caller deadline is honoured beyond this
+PEER_SHARE = 0.5  # of a lookup's deadline for peers when IPFS is there to try next
 SHARE_TIMEOUT = 30.0  # IPFS add + announcements of one entry
 PRUNE_INTERVAL = 60.0
 
@@ -72,9 +73,11 @@ class Daemon:
         plain = self.open_entry(wire_key, sealed, now, "daemon") if sealed is not None else None
         if plain is not None:
             return plain, "daemon"
-        with trio.move_on_after(min(timeout, MAX_LOOKUP)):
-            if self.net is not None:
-                plain = await self.net.fetch(wire_key, self._keeper(wire_key, now, "peer"), timeout)
+        timeout = min(timeout, MAX_LOOKUP)
+        with trio.move_on_after(timeout):
+            if self.net is not None:  # a dead peer must not eat IPFS's share of the deadline
+                peer_time = timeout * PEER_SHARE if self.ipfs is not None else timeout
+                plain = await self.net.fetch(wire_key, self._keeper(wire_key, now, "peer"), peer_time)
                 if plain is not None:
                     return plain, "peer"
             if self.ipfs is not None:
