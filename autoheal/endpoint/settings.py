@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from autoheal.config import ConfigError
+
 REPORT_PATH = "/api/auto-heal/report-client-error"
 HEALTH_PATH = "/healthz"
 
@@ -39,5 +41,5 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) == 0:
-        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+        raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
     return int(raw)

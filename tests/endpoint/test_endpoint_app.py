@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from autoheal.endpoint.settings import HEALTH_PATH, REPORT_PATH
+from autoheal.config import ConfigError
+from autoheal.endpoint.settings import HEALTH_PATH, REPORT_PATH, Settings
 from endpoint.rig import VALID, call
 
 ORIGIN = "https://app.example"
@@ -116,3 +117,15 @@ def test_an_internal_fault_is_a_400_never_a_500(make):
         raise RuntimeError("bug")
 
     assert call(make(accept=broken), body=VALID).status == 400
+
+
+def test_settings_from_the_environment():
+    settings = Settings.from_env({"AUTOHEAL_ALLOWED_ORIGINS": " https://a.example/, http://127.0.0.1:3000 ,,",
+                                  "AUTOHEAL_INGEST_KEY": "pub", "AUTOHEAL_ENDPOINT_PER_MINUTE": "5",
+                                  "AUTOHEAL_ENDPOINT_MAX_BYTES": "2048", "AUTOHEAL_TRUST_FORWARDED": "1"})
+    assert settings.allowed_origins == {"https://a.example", "http://127.0.0.1:3000"}
+    assert (settings.ingest_key, settings.per_minute, settings.max_body, settings.trust_forwarded) == ("pub", 5, 2048, True)
+    assert Settings.from_env({}) == Settings()
+    for bad in ("0", "-1", "ten", "1.5"):
+        with pytest.raises(ConfigError, match="AUTOHEAL_ENDPOINT_PER_MINUTE"):
+            Settings.from_env({"AUTOHEAL_ENDPOINT_PER_MINUTE": bad})
