@@ -136,9 +136,40 @@ def preview(synthetic: bool = False) -> str:
     return "nothing spooled and nothing sent yet"
 
 
+@argh.arg("--issue", type=int, required=True, help="the issue number")
+@argh.arg("--repo", help="OWNER/NAME (default: AUTOHEAL_REPO or GITHUB_REPOSITORY)")
+@argh.arg("--workdir", help="a checkout of the repository (default: a fresh clone)")
+def triage(*, issue: int, repo: str | None = None, workdir: str | None = None) -> None:
+    """Turn an auto-heal issue into a verified draft fix PR, or a precise hand-off."""
+    from .triage.cli import triage as run_triage
+
+    _exit_with(run_triage(issue=issue, repo=repo, workdir=workdir))
+
+
+@argh.arg("path", help="the repository to write .github/workflows/auto-heal.yml into")
+def init_workflow(path: str) -> None:
+    """Write the auto-heal triage workflow into the repository at PATH."""
+    from .triage.cli import init_workflow as write_workflow
+
+    _exit_with(write_workflow(path))
+
+
+def serve(host: str = "127.0.0.1", port: int = 8004) -> None:
+    """Serve the client-error endpoint that the JS snippet posts to."""
+    from .endpoint.server import serve as run_server
+
+    run_server(host, port)
+
+
+def _exit_with(code: int) -> None:
+    if code:
+        sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argh.ArghParser(prog="autoheal", description=__doc__)
-    parser.add_commands([enable, disable, status, config, install, uninstall, flush, test, preview])
+    parser.add_commands([enable, disable, status, config, install, uninstall, flush, test, preview, triage,
+                         init_workflow, serve])
     try:
         parser.dispatch(argv=argv)
     except (UserError, config_module.ConfigError) as e:

@@ -64,12 +64,27 @@ def stats_report(settings: config.Settings) -> dict:
     }
 
 
+def _markdown(report: dict) -> str:
+    """The table `gh-cache.sh` appends to $GITHUB_STEP_SUMMARY."""
+    hits = sum(report["hits"].values())
+    rows = [("gh calls answered from cache", f"{hits}"), ("gh calls that went to GitHub", f"{report['upstream_runs']}"),
+            ("hit rate", f"{report['hit_rate'] * 100:.1f}%"), ("stale results served", f"{report['stale_served']}"),
+            ("entries / size", f"{report['entries']} / {_human_bytes(report['bytes'])}")]
+    rows += [(f"hits from {tier}", f"{count} (mean {report['hit_latency_ms'][tier]} ms)")
+             for tier, count in report["hits"].items()]
+    rows += [(f"rejected from {tier}", str(count)) for tier, count in report["rejected"].items()]
+    return "\n".join(["### ghcache", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows), ""])
+
+
 @argh.arg("--json", dest="as_json", help="machine-readable output")
-def stats_command(as_json: bool = False) -> str:
+@argh.arg("--markdown", help="a Markdown table (for $GITHUB_STEP_SUMMARY)")
+def stats_command(as_json: bool = False, markdown: bool = False) -> str:
     """Hits and misses per tier, hit rate, bytes, upstream calls saved."""
     report = stats_report(_settings())
     if as_json:
         return json.dumps(report, indent=2)
+    if markdown:
+        return _markdown(report)
     lines = [f"cache dir        {report['cache_dir']}",
              f"entries          {report['entries']} ({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})"]
     for tier, count in report["hits"].items():

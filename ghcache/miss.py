@@ -121,7 +121,10 @@ def _fetch(call: Call) -> int:
     elif stale is not None and runner.is_transient_failure(result):
         age = int(started - stale.created)
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-        warn(f"served a cached result from {age}s ago because gh failed: {reason[0][:200]}")
+        message = f"served a cached result from {age}s ago because gh failed: {reason[0][:200]}"
+        if os.environ.get("GITHUB_ACTIONS") == "true":  # an annotation on the run, not just a log line
+            os.write(2, f"::warning title=ghcache::{message}\n".encode())
+        warn(message)
         stats.record(root, "stale", "local", len(stale.stdout) + len(stale.stderr))
         return replay(stale)
     if stale is not None:  # not teed while we waited to see whether to fall back
