@@ -6,9 +6,13 @@ The HTTP client blocks; its calls run on worker threads under the caller's deadl
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Protocol, TypeVar
 
 import trio
+
+# ipfshttpclient 0.7.0 passes urllib3 2.x an argument it deprecates; harmless while urllib3 < 3.
+warnings.filterwarnings("ignore", message="The 'strict' parameter", category=FutureWarning)
 
 T = TypeVar("T")
 

@@ -1,0 +1,91 @@
+"""Sealing, key derivation, the wire format and the daemon's deadline, without any network peers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import trio
+
+from ghcache.daemon import protocol
+from ghcache.daemon.server import Daemon
+from ghcache.daemon.ipfs import HttpIpfs
+from ghcache.daemon.sharing import NotConfigured, Rejected, Sharing, read_secret
+from ghcache.entry import Entry
+
+OURS = Sharing.from_secret("team", b"s3cret")
+
+
+def test_sealed_entries_open_only_with_the_secret_and_under_their_key() -> None:
+    sealed = OURS.seal("k" * 32, b"payload")
+    assert OURS.open("k" * 32, sealed) == b"payload"
+    assert b"payload" not in sealed
+    with pytest.raises(Rejected):
+        Sharing.from_secret("team", b"guess").open("k" * 32, sealed)
+    with pytest.raises(Rejected):
+        OURS.open("j" * 32, sealed)  # replayed under another key
+    with pytest.raises(Rejected):
+        OURS.open("k" * 32, sealed[:-1] + bytes([sealed[-1] ^ 1]))
+
+
+def test_names_depend_on_namespace_and_secret() -> None:
+    other_namespace = Sharing.from_secret("other", b"s3cret")
+    other_secret = Sharing.from_secret("team", b"guess")
+    names = {s.wire_key("abc") for s in (OURS, other_namespace, other_secret)}
+    assert len(names) == 3 and OURS.wire_key("abc") == Sharing.from_secret("team", b"s3cret").wire_key("abc")
+    assert OURS.topic != other_secret.topic and len(OURS.mdns_service.split(".")[0]) <= 15
+
+
+def test_secret_file_must_be_private(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text("from a file\n")
+    os.chmod(path, 0o644)
+    with pytest.raises(NotConfigured):
+        read_secret({"GH_CACHE_SHARED_SECRET_FILE": str(path)})
+    os.chmod(path, 0o600)
+    assert read_secret({"GH_CACHE_SHARED_SECRET_FILE": str(path)}) == b"from a file"
+    with pytest.raises(NotConfigured):
+        read_secret({})
+
+
+def test_frames_round_trip_and_reject_junk() -> None:
+    message = protocol.found(b"\x00body", "peer")
+    decoded = protocol.Message.decode(message.encode())
+    assert (decoded.op, decoded.fields, decoded.body) == ("found", {"tier": "peer"}, b"\x00body")
+    with pytest.raises(protocol.BadMessage):
+        protocol.Message.decode(message.encode()[:-1])
+    with pytest.raises(protocol.BadMessage):
+        protocol.frame_length(protocol.PREFIX.pack(protocol.MAX_HEADER + 1, 0))
+
+
+@pytest.mark.parametrize("node", ["hung", "dead"])
+def test_an_ipfs_node_that_hangs_or_is_gone_costs_at_most_the_deadline(tmp_path: Path, node: str) -> None:
+    """A hinted CID on a node that accepts and never answers (or refuses): the lookup gives up in time."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    if node == "dead":
+        server.close()
+    now = time.time()
+    daemon = Daemon(str(tmp_path), OURS, HttpIpfs(f"/ip4/127.0.0.1/tcp/{port}/http", timeout=30))
+    wire_key = OURS.wire_key("some shared key")
+    daemon.hear(protocol.Pointer(wire_key, now + 60, 100, "0" * 64, "QmNotThere"))
+    try:
+        started = time.monotonic()
+        assert trio.run(daemon.lookup, "some shared key", now, 0.3) is None
+        assert time.monotonic() - started < 0.3 + 0.2
+    finally:
+        server.close()
+
+
+def test_the_daemon_refuses_expired_and_foreign_entries(tmp_path: Path) -> None:
+    daemon = Daemon(str(tmp_path), OURS, None)
+    now = time.time()
+    plain = Entry(b"out", b"", 0, now - 10, now + 10).to_bytes()
+    assert daemon.open_entry("k" * 32, OURS.seal("k" * 32, plain), now, "peer") == plain
+    assert daemon.open_entry("k" * 32, OURS.seal("k" * 32, plain), now + 20, "peer") is None
+    assert daemon.open_entry("k" * 32, Sharing.from_secret("team", b"x").seal("k" * 32, plain), now, "peer") is None
+    log = (tmp_path / "stats.log").read_text()
+    assert "expired peer" in log and "reject peer" in log
