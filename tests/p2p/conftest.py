@@ -1,134 +1,23 @@
-"""Real daemons on 127.0.0.1: one js-ipfs node per session, fakehub, and ghcache nodes that share."""
+"""Fixtures for the p2p suite: one js-ipfs node per session (see p2prig for the processes)."""
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-from fakehub import FakeHub
-
-from support import ROOT
-
-sys.path.insert(0, str(ROOT / "tests" / "ghcache"))
-from ghrig import GhRig, rig_env  # noqa: E402  (the shim rig of the ghcache suite)
 
 pytest.importorskip("libp2p")
 pytest.importorskip("ipfshttpclient")
 
-SECRET = "correct horse battery staple"
-JSIPFS = ROOT / ".tools" / "ipfs" / "node_modules" / ".bin" / "jsipfs"
-LOOPBACK_CONFIG = {  # nothing public: loopback only, no bootstrap list, no mDNS
-    "Addresses": {"Swarm": ["/ip4/127.0.0.1/tcp/0"], "API": "/ip4/127.0.0.1/tcp/0",
-                  "Gateway": "/ip4/127.0.0.1/tcp/0", "RPC": "/ip4/127.0.0.1/tcp/0", "Announce": [], "NoAnnounce": []},
-    "Bootstrap": [],
-    "Discovery": {"MDNS": {"Enabled": False}, "webRTCStar": {"Enabled": False}},
-}
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
-    """Poll `predicate` until it returns something truthy; bounded in time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+from p2prig import install_ipfs, ipfs_node  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def ipfs_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real js-ipfs node on loopback (installed once by scripts/setup-ipfs.sh); yields its API multiaddr."""
+    """A real js-ipfs node on loopback, started once per session; yields its API multiaddr."""
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed; scripts/setup-ipfs.sh needs it")
-    subprocess.run(["bash", str(ROOT / "scripts" / "setup-ipfs.sh")], check=True, timeout=900)
-    repo = tmp_path_factory.mktemp("ipfs-repo") / "repo"
-    config = repo.parent / "config.json"
-    config.write_text(json.dumps(LOOPBACK_CONFIG))
-    env = {**os.environ, "IPFS_PATH": str(repo)}
-    subprocess.run([str(JSIPFS), "init", "--profile", "test", "--emptyRepo", str(config)], env=env, check=True,
-                   capture_output=True, timeout=120)
-    log = open(repo.parent / "daemon.log", "wb")
-    node = subprocess.Popen([str(JSIPFS), "daemon", "--enable-preload=false"], env=env, stdout=log, stderr=log,
-                            start_new_session=True)
-    try:
-        api_file = repo / "api"
-        wait_for(lambda: api_file.exists() and api_file.read_text().strip(), 60, "the IPFS API")
-        yield api_file.read_text().strip()
-    finally:
-        os.killpg(node.pid, signal.SIGTERM)
-        try:
-            node.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(node.pid, signal.SIGKILL)
-        log.close()
-
-
-class Node:
-    """One machine: a gh home, a cache dir and (once started) a ghcache daemon."""
-
-    def __init__(self, name: str, hub: FakeHub, base: Path, **settings: str) -> None:
-        home = base / name / "home"
-        home.mkdir(parents=True)
-        token = f"ghp_{name}{secrets.token_hex(16)}"  # runners have different tokens, so different local keys
-        hub.add_user(f"runner-{name}", token)
-        env = rig_env(hub, home, base / name / "cache")
-        env.update(hub.gh_env(token=token, home=home))
-        env.update({"PYTHONPATH": str(ROOT), "XDG_RUNTIME_DIR": "", "GH_CACHE_SHARED_SECRET": SECRET,
-                    "GH_CACHE_P2P_LISTEN": "/ip4/127.0.0.1/tcp/0", "GH_CACHE_P2P_MDNS": "0",
-                    "GH_CACHE_PEER_TIMEOUT_MS": "3000", **settings})
-        self.name, self.rig = name, GhRig(hub, home, env)
-
-    @property
-    def env(self) -> dict[str, str]:
-        return self.rig.env
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.rig.cache_dir
-
-    def ghcache(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ghcache", *args], env=self.env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=90)
-
-    def start(self) -> "Node":
-        done = self.ghcache("daemon", "start")
-        assert done.returncode == 0, done.stderr
-        return self
-
-    def status(self) -> dict:
-        from ghcache.daemon import client, control
-
-        return control.status(client.socket_path(str(self.cache_dir), self.env)) or {}
-
-    @property
-    def address(self) -> str:
-        return self.status()["addresses"][0]
-
-    @property
-    def pid(self) -> int:
-        return int(self.status()["pid"])
-
-    def gh(self, *args: str, **extra: str) -> subprocess.CompletedProcess[bytes]:
-        return self.rig.run(*args, extra=extra, stdin=subprocess.DEVNULL)
-
-    def stats(self) -> dict:
-        from ghcache import stats
-
-        return {name: counter.count for name, counter in stats.load(str(self.cache_dir)).counters.items()}
-
-    def shared_pointers(self) -> list[dict]:
-        shelf = self.cache_dir / "shared"
-        return [json.loads(path.read_text()) for path in shelf.glob("*.json")] if shelf.exists() else []
-
-    def stop(self) -> None:
-        self.ghcache("daemon", "stop")
+    install_ipfs()
+    with ipfs_node(tmp_path_factory.mktemp("ipfs")) as api:
+        yield api

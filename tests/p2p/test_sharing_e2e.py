@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import Node, wait_for
+from p2prig import Node, wait_for
 from fakehub import FakeHub
 
 pytestmark = pytest.mark.slow
