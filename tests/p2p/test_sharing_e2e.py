@@ -6,7 +6,6 @@ the real gh through the shim, ghcache daemons, and a js-ipfs node.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
