@@ -44,6 +44,7 @@ class BoundedThreadingServer(ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # socketserver's default backlog of 5 drops SYNs under a modest burst
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
