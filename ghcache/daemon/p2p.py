@@ -233,7 +233,7 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
     host = _new_host(settings, key_pair)
     listen = [multiaddr.Multiaddr(addr) for addr in settings.listen]
     async with host.run(listen_addrs=listen):
-        dht = KadDHT(host, DHTMode.SERVER, protocol_prefix=TProtocol(protocol.DHT_PREFIX))
+        dht = KadDHT(host, DHTMode.SERVER, protocol_prefix=TProtocol(protocol.DHT_PREFIX), strict_validation=True)
         dht.register_validator(DHT_NAMESPACE, PointerValidator(sharing))
         gossipsub = _gossipsub()
         pubsub = Pubsub(host, gossipsub)
