@@ -58,6 +58,11 @@ def stats_report(settings: config.Settings) -> dict:
         "stale_served": summary.get("stale local").count,
         "rejected": {name.split()[1]: counter.count for name, counter in summary.counters.items()
                      if name.startswith("reject ")},
+        # issue 5: the daemon's tiers (peer, ipfs) miss, and refuse entries that expired elsewhere
+        "tier_misses": {name.split()[1]: counter.count for name, counter in summary.counters.items()
+                        if name.startswith("miss ") and name != "miss local"},
+        "expired": {name.split()[1]: counter.count for name, counter in summary.counters.items()
+                    if name.startswith("expired ")},
         "evictions": summary.get("evict local").count,
         "errors": summary.get("error local").count,
         "writes": summary.get("write upstream").count,
@@ -98,6 +103,8 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
               f"evictions        {report['evictions']}",
               f"writes seen      {report['writes']}"]
     lines += [f"rejected ({tier})  {count}" for tier, count in report["rejected"].items()]
+    lines += [f"misses ({tier})    {count}" for tier, count in report["tier_misses"].items()]
+    lines += [f"expired ({tier})   {count}" for tier, count in report["expired"].items()]
     return "\n".join(lines)
 
 
