@@ -160,7 +160,7 @@ def decide(argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = F
                         invalidates=WRITES[command])
     if command not in READS:
         return _pass("not a known read command", command or argv[0])
-    value_flags = VALUE_FLAGS[command]
+    value_flags = frozenset(VALUE_FLAGS[command].split())
     if _is_interactive(args, value_flags):
         return _pass("interactive, browser or help flag", command)
     if command in _PROMPTS_WITHOUT_ARG and stdin_tty and stdout_tty and not _positionals(args, value_flags):
@@ -222,7 +222,7 @@ def _graphql_kind(fields: Sequence[str]) -> str:
 
 
 def _decide_api(args: Sequence[str]) -> Decision:
-    value_flags = VALUE_FLAGS["api"]
+    value_flags = frozenset(VALUE_FLAGS["api"].split())
     if _is_interactive(args, value_flags) or "--verbose" in args:
         return _pass("interactive, help or verbose flag", "api")
     positionals = _positionals(args, value_flags)

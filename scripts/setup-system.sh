@@ -1,4 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system parts the end-to-end tests drive for real. Idempotent and quiet when all is there.
+# Installs the system parts the end-to-end tests drive for real (Node, Chromium, an IPFS node).
+# Each step is idempotent and quiet when everything is already there.
 set -euo pipefail
-echo "system: nothing extra needed yet"
+here=$(cd "$(dirname "$0")" && pwd)
+for step in setup-js.sh setup-ipfs.sh; do
+  if [ -f "$here/$step" ]; then
+    bash "$here/$step"
+  fi
+done
