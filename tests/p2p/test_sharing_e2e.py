@@ -145,3 +145,20 @@ def shared_key(node: Node, args: tuple[str, ...]) -> str:
     real_gh = runner.find_real_gh(node.env)
     inputs = keys.build(decision, list(args), node.env, str(node.rig.home), keys.Terminal(False, False, None), real_gh)
     return inputs.shared_key("default")
+
+
+def test_no_token_or_secret_is_written_anywhere(nodes: dict) -> None:
+    """Caches, shelves, daemon logs, identities and stats hold neither a gh token nor the namespace secret."""
+    secrets_ = {node.env["GH_ENTERPRISE_TOKEN"].encode() for node in nodes.values()}
+    secrets_ |= {node.env["GH_CACHE_SHARED_SECRET"].encode() for node in nodes.values()}
+    files = {path: read(path) for node in nodes.values() for path in node.cache_dir.rglob("*") if path.is_file()}
+    assert files
+    assert [str(path) for path, data in files.items() for secret in secrets_ if secret in data] == []
+
+
+def read(path: Path) -> bytes:
+    """A file's bytes; a temp file renamed away while we looked is empty."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
