@@ -7,6 +7,7 @@ report it already delivered, so nothing is filed twice.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,11 @@ from .sinks.spool import Spool
 from .state import Ledger
 from .token import find_token
 
+# Whichever thread holds the spool lock delivers every pending report, its neighbours' too; this is how
+# the threads of this process waiting in submit() learn what became of theirs.
+_waiting: dict[Path, Outcome | None] = {}
+_waiting_lock = threading.Lock()
+
 
 def submit(report: Report, config: Config | None = None, *, timeout: float | None = None) -> Outcome:
     """Send one report (and anything spooled before it) within `timeout` seconds; never raises on delivery faults."""
@@ -35,8 +41,18 @@ def submit(report: Report, config: Config | None = None, *, timeout: float | Non
         Ledger(config.state_dir).remember_sent([issue_request(report, config)])
         return Outcome("dry-run", report.fingerprint)
     path = Spool(config.spool_dir).put(report)
-    results = flush(config, deadline)
-    return results.get(path) or Outcome("spooled", report.fingerprint, reason="delivery is busy or out of time")
+    with _waiting_lock:
+        _waiting[path] = None
+    try:
+        results = flush(config, deadline)
+    finally:
+        with _waiting_lock:
+            by_neighbour = _waiting.pop(path)
+    if path in results or by_neighbour:
+        return results.get(path) or by_neighbour
+    if not path.exists():
+        return Outcome("skipped", report.fingerprint, reason="delivered by another process")
+    return Outcome("spooled", report.fingerprint, reason="delivery is busy or out of time")
 
 
 def prepare(report: Report, scrubber: Scrubber) -> Report:
@@ -68,6 +84,9 @@ def flush(config: Config, deadline: float) -> dict[Path, Outcome]:
         finally:
             if sink and sink.sent:
                 ledger.remember_sent(sink.sent)
+            with _waiting_lock:
+                _waiting.update((path, outcome) for path, outcome in results.items()
+                                if path in _waiting and outcome.action != "spooled")
     return results
 
 
