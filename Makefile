@@ -12,7 +12,7 @@ all: zipapps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q -e '.[test]'
+	$(VPY) -m pip install -q -e '.[test,p2p,ipfs,mcp]'
 	touch $@
 
 venv: $(STAMP)

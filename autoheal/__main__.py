@@ -1,5 +1,6 @@
-"""`python -m autoheal` is the `autoheal` command."""
+"""`python -m autoheal` and the zipapp's entry are the `autoheal` command (absolute import: the zipapp
+runs this file as a top-level script)."""
 
-from .cli import main
+from autoheal.cli import main
 
 main()

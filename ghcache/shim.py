@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from . import config, durations, invalidation, keys, policy, runner, stats
 from .entry import Entry
@@ -108,6 +109,7 @@ def _prepare(args: list[str], real_gh: str) -> Call | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
     real_gh = runner.find_real_gh(os.environ)
     if real_gh is None:
@@ -118,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         if call is not None and not call.settings.refresh:
             entry = call.store.get(call.key)
             if call.usable(entry, call.settings.now()):
-                stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr))
-                return replay(entry)
+                code = replay(entry)
+                stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr),
+                             (time.perf_counter() - started) * 1000)
+                return code
     except (OSError, ValueError) as error:  # the cache is broken; gh is not
         warn(f"cache unavailable ({error}); running gh directly")
         call = None

@@ -78,7 +78,7 @@ def autoheal_half(hub: FakeHub, work: Path) -> None:
     script.write_text(CRASH)
     env = {"PATH": os.environ["PATH"], "HOME": str(work / "home"), "AUTOHEAL_STATE_DIR": str(work / "autoheal"),
            "AUTOHEAL_CONFIG": str(work / "autoheal" / "config.json"), "AUTOHEAL_REPO": "octo/hello",
-           "GITHUB_API_URL": hub.api_url, "GITHUB_TOKEN": hub.default_token}
+           "GITHUB_API_URL": hub.api_url, "GITHUB_TOKEN": hub.default_token, "SSL_CERT_FILE": str(hub.ca_file)}
     for attempt in (1, 2):
         say(f"autoheal: the app crashes (run {attempt}); its own traceback is unchanged")
         done = subprocess.run([str(venv / "bin" / "python"), str(script)], env=env, capture_output=True, text=True)
