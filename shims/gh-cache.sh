@@ -24,6 +24,15 @@ else
   esac
 
   gh_cache_stats() { "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" stats "$@"; }
+  # The daemon needs libp2p, which the self-contained zipapp leaves out: prefer an installed `ghcache`
+  # (pip install 'ghcache-autoheal[p2p,ipfs]'), else try the zipapp's interpreter.
+  _gh_cache_daemon() {
+    if command -v ghcache >/dev/null 2>&1; then
+      ghcache daemon "$@"
+    else
+      "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" daemon "$@"
+    fi
+  }
   gh_cache_summary() { "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" stats --markdown; }
 
   if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
@@ -39,7 +48,7 @@ else
 
   _gh_cache_started_daemon=0
   if [ "${GH_CACHE_P2P:-0}" = "1" ] || [ "${GH_CACHE_IPFS:-0}" = "1" ] || [ "${GH_CACHE_DAEMON:-false}" = "true" ]; then
-    if "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" daemon start >&2; then
+    if _gh_cache_daemon start >&2; then
       _gh_cache_started_daemon=1
     else
       echo "gh-cache.sh: peer daemon did not start; local cache only" >&2
@@ -54,7 +63,7 @@ else
       gh_cache_summary >> "$GITHUB_STEP_SUMMARY" 2>/dev/null || true
     fi
     if [ "$_gh_cache_started_daemon" = "1" ] && [ "${GITHUB_ACTIONS:-}" != "true" ]; then
-      "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" daemon stop >/dev/null 2>&1 || true
+      _gh_cache_daemon stop >/dev/null 2>&1 || true
     fi
   }
   if [ -z "$(trap -p EXIT)" ]; then
