@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autoheal.report import Report
 
-from ..crash import exception_types, innermost_app_frame, locate, messages
+from ..crash import exception_types, messages
 from . import source
 from .fix import Fix
 
@@ -35,14 +35,11 @@ def propose(report: Report, tree: Path) -> Fix | None:
     refused = "ConnectionRefusedError" in types or "Connection refused" in text_all
     if not refused or not _local_only(text_all):
         return None
-    found = innermost_app_frame(report)
-    path = locate(tree, found[1].filename, report.cwd) if found else None
-    parsed = source.parse(path) if path else None
-    if not parsed:
+    site = source.crash_site(report, tree)
+    if site is None:
         return None
-    text, module = parsed
-    lineno = source.current_line(text, found[1])
-    callee = report.frames[found[0] + 1].function if found[0] + 1 < len(report.frames) else ""
+    text, module, lineno = site.text, site.module, site.lineno
+    callee = report.frames[site.index + 1].function if site.index + 1 < len(report.frames) else ""
     call = _failing_call(module, lineno, callee) if lineno else None
     if call is None:
         return None
@@ -51,10 +48,10 @@ def propose(report: Report, tree: Path) -> Fix | None:
     patched = source.splice(text, [(source.span(call), f"{HELPER_NAME}(lambda: {shown})")])
     helper = HELPER.replace("{catch}", catch)
     patched = source.ensure_helper(patched, ast.parse(patched), HELPER_NAME, helper, ("time",))
-    rel = path.relative_to(tree.resolve()).as_posix()
+    rel = site.rel
     return Fix(
         pattern="connection-refused",
-        title=f"Retry the connection to the local service in {found[1].function}",
+        title=f"Retry the connection to the local service in {site.frame.function}",
         explanation=(
             f"`{shown}` in `{rel}` failed with `{report.exc_type}: {report.message}`: nothing was listening yet. "
             "That is the usual race with a local daemon that is still starting.\n\n"

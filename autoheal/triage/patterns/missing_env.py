@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autoheal.report import Report
 
-from ..crash import exception_types, innermost_app_frame, locate
+from ..crash import exception_types
 from . import source
 from .fix import Fix
 
@@ -25,13 +25,10 @@ def {HELPER_NAME}(name):
 def propose(report: Report, tree: Path) -> Fix | None:
     if exception_types(report)[0] != "KeyError":
         return None
-    found = innermost_app_frame(report)
-    path = locate(tree, found[1].filename, report.cwd) if found else None
-    parsed = source.parse(path) if path else None
-    if not parsed:
+    site = source.crash_site(report, tree)
+    if site is None:
         return None
-    text, module = parsed
-    lineno = source.current_line(text, found[1])
+    text, module, lineno = site.text, site.module, site.lineno
     name = _variable(module, lineno, report.message) if lineno else None
     if name is None:
         return None
@@ -39,7 +36,7 @@ def propose(report: Report, tree: Path) -> Fix | None:
     calls = [(source.span(n), f"{HELPER_NAME}({source.segment(text, source.span(n.slice))})") for n in uses]
     patched = source.splice(text, calls)
     patched = source.ensure_helper(patched, ast.parse(patched), HELPER_NAME, HELPER, ("os",))
-    rel = path.relative_to(tree.resolve()).as_posix()
+    rel = site.rel
     return Fix(
         pattern="missing-env-var",
         title=f"Explain a missing {name} environment variable instead of crashing",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autoheal.report import Report
 
-from ..crash import exception_types, innermost_app_frame, locate
+from ..crash import exception_types
 from . import source
 from .fix import Fix
 
@@ -17,13 +17,10 @@ _PURE_CALLS = {("os.path", "join"), ("os.path", "expanduser"), ("", "str"), ("",
 def propose(report: Report, tree: Path) -> Fix | None:
     if exception_types(report)[0] != "FileNotFoundError":
         return None
-    found = innermost_app_frame(report)
-    path = locate(tree, found[1].filename, report.cwd) if found else None
-    parsed = source.parse(path) if path else None
-    if not parsed:
+    site = source.crash_site(report, tree)
+    if site is None:
         return None
-    text, module = parsed
-    lineno = source.current_line(text, found[1])
+    text, module, lineno = site.text, site.module, site.lineno
     target = _written_path(module, lineno) if lineno else None
     statement = source.enclosing_statement(module, lineno) if target is not None else None
     if statement is None or not _starts_its_line(text, statement):
@@ -35,10 +32,10 @@ def propose(report: Report, tree: Path) -> Fix | None:
     patched = source.splice(text, [(where, line)])
     if not _imports_os(module):
         patched = source.splice(patched, [(_import_at(module), "import os\n")])
-    rel = path.relative_to(tree.resolve()).as_posix()
+    rel = site.rel
     return Fix(
         pattern="missing-output-dir",
-        title=f"Create the output directory before writing in {found[1].function}",
+        title=f"Create the output directory before writing in {site.frame.function}",
         explanation=(
             f"`{rel}` opens `{expr}` for writing, and the directory it names does not exist "
             f"(`{report.exc_type}: {report.message}`).\n\n"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
-from autoheal.report import Frame
+from autoheal.report import Frame, Report
+
+from ..crash import innermost_app_frame, locate
 
 Span = tuple[int, int, int, int]  # lineno, col, end_lineno, end_col as ast reports them (1-based lines, byte cols)
 
@@ -19,6 +22,31 @@ def current_line(text: str, frame: Frame) -> int | None:
         return frame.lineno
     hits = [i + 1 for i, line in enumerate(lines) if want and line.strip() == want]
     return hits[0] if len(hits) == 1 else None
+
+
+@dataclass(frozen=True)
+class CrashSite:
+    """The innermost in-app frame of a report, found in today's checkout and parsed."""
+
+    index: int  # the frame's position in report.frames
+    frame: Frame
+    path: Path
+    rel: str  # the path inside the checkout, for titles and explanations
+    text: str
+    module: ast.Module
+    lineno: int | None  # where the frame's line is today (None: moved beyond recognition)
+
+
+def crash_site(report: Report, tree: Path) -> CrashSite | None:
+    """Where the crash happened in the checkout, or None if that file is not there or does not parse."""
+    found = innermost_app_frame(report)
+    path = locate(tree, found[1].filename, report.cwd) if found else None
+    parsed = parse(path) if path else None
+    if not found or not path or not parsed:
+        return None
+    text, module = parsed
+    rel = path.relative_to(tree.resolve()).as_posix()
+    return CrashSite(found[0], found[1], path, rel, text, module, current_line(text, found[1]))
 
 
 def parse(path: Path) -> tuple[str, ast.Module] | None:
