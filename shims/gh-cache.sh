@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Source this file (bash or zsh) to answer gh's read commands from a cache:
 #     source path/to/shims/gh-cache.sh
-# It puts the gh shim first on PATH (and on $GITHUB_PATH inside GitHub Actions), exports the settings the
+# It puts a gh launcher (bin/shim/gh, or shims/gh where that cannot be written) first on PATH (and on $GITHUB_PATH inside GitHub Actions), exports the settings the
 # shim needs to the rest of the job, starts the peer daemon when GH_CACHE_P2P=1 or GH_CACHE_IPFS=1, and
 # defines `gh_cache_stats` and `gh_cache_summary` (a Markdown stats table for $GITHUB_STEP_SUMMARY).
 
@@ -18,9 +18,15 @@ export GH_CACHE_PYTHON GH_CACHE_PYZ
 if [ ! -f "$GH_CACHE_PYZ" ]; then
   echo "gh-cache.sh: $GH_CACHE_PYZ is missing (run 'make zipapps'); gh stays uncached" >&2
 else
+  # The fast launcher: a `gh` whose #! line runs the interpreter directly (no shell in between, ~3 ms
+  # less per call). Where it cannot be written, the portable shims/gh does the same job.
+  _gh_cache_bin=${GH_CACHE_SHIM_DIR:-$_gh_cache_root/bin/shim}
+  if ! "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" install-shim "$_gh_cache_bin" >/dev/null 2>&1; then
+    _gh_cache_bin=$_gh_cache_here
+  fi
   case ":$PATH:" in
-    *":$_gh_cache_here:"*) ;;
-    *) PATH="$_gh_cache_here:$PATH"; export PATH ;;
+    *":$_gh_cache_bin:"*) ;;
+    *) PATH="$_gh_cache_bin:$PATH"; export PATH ;;
   esac
 
   gh_cache_stats() { "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" stats "$@"; }
@@ -36,7 +42,7 @@ else
   gh_cache_summary() { "$GH_CACHE_PYTHON" "$GH_CACHE_PYZ" stats --markdown; }
 
   if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
-    [ -n "${GITHUB_PATH:-}" ] && echo "$_gh_cache_here" >> "$GITHUB_PATH"
+    [ -n "${GITHUB_PATH:-}" ] && echo "$_gh_cache_bin" >> "$GITHUB_PATH"
     if [ -n "${GITHUB_ENV:-}" ]; then
       {
         echo "GH_CACHE_PYTHON=$GH_CACHE_PYTHON"

@@ -60,18 +60,18 @@ def test_auto_heal_workflow_triages_a_labelled_issue(world: World, tmp_path: Pat
 
 
 def test_action_enables_both_tools_in_a_simulated_job(tmp_path: Path) -> None:
-    if not (ROOT / "shims" / "gh-cache.sh").exists():
-        pytest.skip("shims/gh-cache.sh is not written yet")
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     [step] = action["runs"]["steps"]
     files = actions_files(tmp_path)
     context = {"github.action_path": str(ROOT), "runner.temp": str(tmp_path), "inputs.daemon": "false",
                "inputs.venv": ""}
-    env = {**os.environ, **files, "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "HOME": str(tmp_path)}
+    env = {**os.environ, **files, "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "HOME": str(tmp_path),
+           "GH_CACHE_SHIM_DIR": str(tmp_path / "launchers")}
 
     done = run_step(step, context, env, tmp_path)
 
     assert done.returncode == 0, done.stderr
     exported = Path(files["GITHUB_ENV"]).read_text().splitlines()
     assert {"AUTOHEAL_ENABLED=1", f"AUTOHEAL_REPO={REPO}", f"GH_CACHE_DIR={tmp_path}/gh-cache"} <= set(exported)
-    assert str(ROOT / "shims") in Path(files["GITHUB_PATH"]).read_text().splitlines()
+    assert str(tmp_path / "launchers") in Path(files["GITHUB_PATH"]).read_text().splitlines()
+    assert (tmp_path / "launchers" / "gh").read_text().splitlines()[1].startswith("# ghcache-shim")
