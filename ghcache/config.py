@@ -1,15 +1,55 @@
-"""Settings from the environment, read once per process; standard library only (hot path)."""
+"""Settings from the environment, read once per process, and the units they are written in
+("90", "5m", "1h", "500M"); standard library only (hot path)."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
-from . import durations
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
     from typing import Mapping
+
+_TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_SIZE_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+class BadValue(ValueError):
+    """A setting that cannot be parsed; its message is one line meant for the user."""
+
+
+def _parse(text: str, units: dict[str, int], what: str, name: str) -> float:
+    raw = text.strip().lower()
+    if raw.endswith("ib"):  # "500MiB"
+        raw = raw[:-2]
+    elif raw.endswith("b") and len(raw) > 1 and raw[-2].isalpha():  # "500MB"
+        raw = raw[:-1]
+    scale = 1
+    if raw and raw[-1] in units:
+        scale, raw = units[raw[-1]], raw[:-1]
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadValue(f"{name}={text!r} is not a {what} (examples: {_example(units)})") from None
+    if value < 0 or value != value:
+        raise BadValue(f"{name}={text!r} must not be negative")
+    return value * scale
+
+
+def _example(units: dict[str, int]) -> str:
+    return "90s, 5m, 1h, 1d" if "h" in units else "1048576, 500M, 2G"
+
+
+def seconds(text: str, name: str) -> float:
+    """A duration in seconds; a bare number is seconds."""
+    return _parse(text, _TIME_UNITS, "duration", name)
+
+
+def size(text: str, name: str) -> int:
+    """A size in bytes; K/M/G/T are powers of 1024."""
+    return int(_parse(text, _SIZE_UNITS, "size", name))
+
 
 # Data classes and their default TTLs (seconds). "api" is any other `gh api` read: short on purpose.
 DEFAULT_TTLS: dict[str, float] = {
@@ -78,27 +118,27 @@ def default_cache_dir(env: Mapping[str, str]) -> str:
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every GH_CACHE_* variable; raises durations.BadValue with a one-line message."""
+    """Read every GH_CACHE_* variable; raises BadValue with a one-line message."""
     env = os.environ if env is None else env
     ttls = dict(DEFAULT_TTLS)
     for data_class in DEFAULT_TTLS:
         name = f"GH_CACHE_TTL_{data_class.upper()}"
         if env.get(name):
-            ttls[data_class] = durations.seconds(env[name], name)
+            ttls[data_class] = seconds(env[name], name)
     now = env.get("GH_CACHE_NOW")
     return Settings(
         enabled=_flag(env, "GH_CACHE", True),
         refresh=_flag(env, "GH_CACHE_REFRESH", False),
         cache_dir=env.get("GH_CACHE_DIR") or default_cache_dir(env),
-        max_size=durations.size(env["GH_CACHE_MAX_SIZE"], "GH_CACHE_MAX_SIZE")
+        max_size=size(env["GH_CACHE_MAX_SIZE"], "GH_CACHE_MAX_SIZE")
         if env.get("GH_CACHE_MAX_SIZE")
         else DEFAULT_MAX_SIZE,
-        max_stale=durations.seconds(env["GH_CACHE_MAX_STALE"], "GH_CACHE_MAX_STALE")
+        max_stale=seconds(env["GH_CACHE_MAX_STALE"], "GH_CACHE_MAX_STALE")
         if env.get("GH_CACHE_MAX_STALE")
         else DEFAULT_MAX_STALE,
         ttls=ttls,
-        now_override=durations.seconds(now, "GH_CACHE_NOW") if now else None,
-        peer_timeout_ms=durations.seconds(env["GH_CACHE_PEER_TIMEOUT_MS"], "GH_CACHE_PEER_TIMEOUT_MS")
+        now_override=seconds(now, "GH_CACHE_NOW") if now else None,
+        peer_timeout_ms=seconds(env["GH_CACHE_PEER_TIMEOUT_MS"], "GH_CACHE_PEER_TIMEOUT_MS")
         if env.get("GH_CACHE_PEER_TIMEOUT_MS")
         else DEFAULT_PEER_TIMEOUT_MS,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from . import gitctx
 from .digest import hexdigest
 from .policy import environment_inputs
 
@@ -98,6 +97,8 @@ def host(env: Mapping[str, str]) -> str:
 def normalise_repo(repo: str, default_host: str) -> str:
     """"[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
     if "://" in repo or repo.startswith("git@"):
+        from . import gitctx
+
         return gitctx.normalise_remote_url(repo) or repo.lower()
     parts = repo.strip("/").lower().split("/")
     return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
@@ -108,6 +109,8 @@ def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[
     gh_host = host(env)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
+    from . import gitctx  # only without -R: reading git's files is not needed otherwise
+
     git_repo, branch = gitctx.resolve(cwd)
     if env.get("GH_REPO"):
         return normalise_repo(env["GH_REPO"], gh_host), branch or ""

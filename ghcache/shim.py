@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from . import config, durations, invalidation, keys, policy, runner, stats
+from . import config, invalidation, keys, policy, runner, stats
 from .entry import Entry
 from .tiers.local import LocalStore
 
@@ -89,7 +89,7 @@ def _prepare(args: list[str], real_gh: str) -> Call | None:
     env = os.environ
     try:
         settings = config.load(env)
-    except durations.BadValue as error:
+    except config.BadValue as error:
         warn(f"{error}; cache bypassed")
         return None
     stdin_tty, stdout_tty, stderr_tty = os.isatty(0), os.isatty(1), os.isatty(2)

@@ -8,7 +8,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from ghcache import config, durations, gitctx, keys, policy
+from ghcache import config, gitctx, keys, policy
 from ghcache.entry import CorruptEntry, Entry, pack_order
 
 
@@ -37,19 +37,19 @@ def test_every_single_byte_flip_and_cut_is_detected() -> None:
 @pytest.mark.parametrize("text,value", [("90", 90), ("90s", 90), ("5m", 300), ("1h", 3600), ("1d", 86400),
                                         ("0", 0), ("1.5h", 5400)])
 def test_durations(text: str, value: float) -> None:
-    assert durations.seconds(text, "X") == value
+    assert config.seconds(text, "X") == value
 
 
 @pytest.mark.parametrize("text,value", [("1048576", 1048576), ("500M", 500 * 2**20), ("2G", 2 * 2**30),
                                         ("64KiB", 65536), ("1MB", 2**20)])
 def test_sizes(text: str, value: int) -> None:
-    assert durations.size(text, "X") == value
+    assert config.size(text, "X") == value
 
 
 @pytest.mark.parametrize("text", ["", "lots", "-5", "nan", "5x"])
 def test_bad_values_are_one_line_errors(text: str) -> None:
-    with pytest.raises(durations.BadValue) as error:
-        durations.seconds(text, "GH_CACHE_TTL_ISSUES")
+    with pytest.raises(config.BadValue) as error:
+        config.seconds(text, "GH_CACHE_TTL_ISSUES")
     assert "GH_CACHE_TTL_ISSUES" in str(error.value) and "\n" not in str(error.value)
 
 
