@@ -147,3 +147,29 @@ def test_explain_says_why(rig: GhRig, zipapps: Path) -> None:
     assert rig.env["GH_ENTERPRISE_TOKEN"] not in text
     assert "decision     write" in explain("issue", "create", "-t", "x")
     assert "decision     pass" in explain("pr", "view", "1", "--web")
+
+
+def _cli(zipapps: Path, rig: GhRig, *args: str) -> str:
+    return subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), *args], env=rig.env, capture_output=True,
+                          check=True, text=True).stdout
+
+
+def test_prune_removes_what_can_never_be_served_and_clear_removes_all(rig: GhRig, zipapps: Path) -> None:
+    start = 1_900_000_000
+    rig.run("api", "repos/octo/hello/issues", extra={"GH_CACHE_NOW": str(start)})  # 120 s TTL
+    rig.run("api", "repos/octo/hello", extra={"GH_CACHE_NOW": str(start)})  # 1 h TTL
+    leftover = rig.cache_dir / "entries" / "ab" / ".abandoned.123.tmp"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    later = {**rig.env, "GH_CACHE_NOW": str(start + 600), "GH_CACHE_MAX_STALE": "60"}
+    out = subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), "prune"], env=later, capture_output=True,
+                         check=True, text=True).stdout
+    assert out.strip() == "pruned 2 files"  # the expired issues entry and the torn temp file
+    assert len(_entry_files(rig.cache_dir)) == 1 and not leftover.exists()
+    assert "hits" in _cli(zipapps, rig, "stats", "--json")
+    _cli(zipapps, rig, "clear")
+    assert not _entry_files(rig.cache_dir)
+    rig.hub.clear_requests()
+    rig.run("api", "repos/octo/hello")
+    assert rig.calls() == 1
