@@ -100,7 +100,8 @@ class RecordingProxy:
         self._lock = threading.Lock()
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
 
     def _accept(self) -> None:
         import socket
@@ -111,7 +112,11 @@ class RecordingProxy:
                 client, _ = self._server.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
             threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
@@ -132,4 +137,14 @@ class RecordingProxy:
                     pass
 
     def close(self) -> None:
+        """Stop accepting for good. shutdown() wakes the blocked accept(); a bare close() would leave the
+        thread waiting on a descriptor number the next socket of this process may reuse, and it would then
+        steal that socket's connections."""
+        import socket
+
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._acceptor.join(timeout=5)
         self._server.close()
