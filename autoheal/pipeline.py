@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from . import config as config_module
 from .config import Config
-from .fingerprint import fingerprint
-from .report import Report, render_body
+from .fingerprint import fingerprint, python_frame_key
+from .report import Frame, Report, render_body
 from .scrub import Scrubber
 from .sinks import Outcome
 from .sinks.github import GitHubSink, OverBudget
@@ -58,7 +59,17 @@ def submit(report: Report, config: Config | None = None, *, timeout: float | Non
 def prepare(report: Report, scrubber: Scrubber) -> Report:
     """Scrub every field, then name the crash (so the fingerprint never sees a secret)."""
     clean = report.map_text(scrubber.scrub)
-    return replace(clean, fingerprint=fingerprint(clean.exc_type, clean.frames, clean.message))
+    key = _frame_key(clean.source)
+    return replace(clean, fingerprint=fingerprint(clean.exc_type, clean.frames, clean.message, frame_key=key))
+
+
+def _frame_key(source: str) -> Callable[[Frame], str]:
+    """JS stacks name files where Python stacks name modules; each has its own normaliser."""
+    if source == "js-error":
+        from .jsreport import js_frame_key
+
+        return js_frame_key
+    return python_frame_key
 
 
 def issue_request(report: Report, config: Config) -> dict:

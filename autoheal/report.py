@@ -151,7 +151,7 @@ def _body(report: Report, logs: list[str]) -> str:
 def _summary_table(report: Report) -> str:
     rows = [
         ("source", report.source),
-        ("python", f"{report.runtime.get('implementation', '')} {report.runtime.get('version', '')}".strip()),
+        ("runtime", f"{report.runtime.get('implementation', '')} {report.runtime.get('version', '')}".strip()),
         ("platform", report.platform),
         ("argv", " ".join(report.argv)),
         ("cwd", report.cwd),
