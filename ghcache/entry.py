@@ -1,20 +1,23 @@
 """One cached gh result and its on-disk/on-wire form.
 
-A fixed binary header (read without json on the hit path), a small JSON info block for tools,
-the order in which gh wrote to its two streams, then stdout and stderr. A SHA-256 over everything but the digest itself makes a torn or corrupt
-file a miss instead of wrong output.
+A fixed little-endian header (read with int.from_bytes: the hit path loads neither json nor the
+struct extension), a small JSON info block for tools, the order in which gh wrote to its two
+streams, then stdout and stderr. A SHA-256 over everything but the digest itself makes a torn or
+corrupt file a miss instead of wrong output.
 """
 
 from __future__ import annotations
 
-import struct
-
 from .digest import sha256
 
-MAGIC = b"GHC1"
-_HEADER = struct.Struct("<4s32sddiQQII")  # magic, digest, created, expires, exit, len(out/err/info/order)
-_FIELDS = struct.Struct("<ddiQQII")
-_SEGMENT = struct.Struct("<BI")  # stream (1 or 2), bytes written in one go
+MAGIC = b"GHC2"
+# (name, bytes, signed) after the magic and the 32-byte digest; times are whole microseconds.
+_FIELDS = (("created", 8, False), ("expires", 8, False), ("exit_code", 4, True), ("stdout", 8, False),
+           ("stderr", 8, False), ("info", 4, False), ("order", 4, False))
+_DIGEST_AT = len(MAGIC)
+_FIELDS_AT = _DIGEST_AT + 32
+HEADER_SIZE = _FIELDS_AT + sum(size for _, size, _ in _FIELDS)
+_SEGMENT_SIZE = 5  # stream (1 byte: 1 or 2), then how many bytes gh wrote in one go (4 bytes)
 
 
 class CorruptEntry(ValueError):
@@ -34,8 +37,11 @@ class Entry:
         self.created = created
         self.expires = expires
         self.info = info  # JSON: data class, command, repo; never argv or tokens
-        self.order = order  # _SEGMENT records: how writes to stdout and stderr interleaved
+        self.order = order  # pack_order() records: how writes to stdout and stderr interleaved
         self.key = key
+
+    def fresh(self, now: float) -> bool:
+        return self.created <= now < self.expires
 
     def segments(self) -> list[tuple[int, bytes]]:
         """(stream, data) in the order gh wrote them; stdout then stderr when the order is unknown."""
@@ -44,44 +50,44 @@ class Entry:
         offsets = {1: 0, 2: 0}
         streams = {1: self.stdout, 2: self.stderr}
         result = []
-        for fd, length in _SEGMENT.iter_unpack(self.order):
+        for at in range(0, len(self.order), _SEGMENT_SIZE):
+            fd, length = self.order[at], int.from_bytes(self.order[at + 1:at + _SEGMENT_SIZE], "little")
             result.append((fd, streams[fd][offsets[fd]:offsets[fd] + length]))
             offsets[fd] += length
         return result
 
-    def fresh(self, now: float) -> bool:
-        return self.created <= now < self.expires
-
     def to_bytes(self) -> bytes:
-        fields = (self.created, self.expires, self.exit_code, len(self.stdout), len(self.stderr), len(self.info),
-                  len(self.order))
-        body = self.info + self.order + self.stdout + self.stderr
-        digest = _digest(fields, body)
-        return _HEADER.pack(MAGIC, digest, *fields) + body
+        values = {"created": round(self.created * 1e6), "expires": round(self.expires * 1e6),
+                  "exit_code": self.exit_code, "stdout": len(self.stdout), "stderr": len(self.stderr),
+                  "info": len(self.info), "order": len(self.order)}
+        fields = b"".join(values[name].to_bytes(size, "little", signed=signed) for name, size, signed in _FIELDS)
+        body = fields + self.info + self.order + self.stdout + self.stderr
+        return MAGIC + sha256(body).digest() + body
 
     @classmethod
     def from_bytes(cls, data: bytes, key: str = "") -> "Entry":
-        if len(data) < _HEADER.size:
+        if len(data) < HEADER_SIZE:
             raise CorruptEntry("truncated header")
-        magic, digest, *fields = _HEADER.unpack_from(data)
-        if magic != MAGIC:
+        if data[:_DIGEST_AT] != MAGIC:
             raise CorruptEntry("not a ghcache entry")
-        created, expires, exit_code, out_len, err_len, info_len, order_len = fields
-        body = data[_HEADER.size:]
-        if len(body) != out_len + err_len + info_len + order_len or order_len % _SEGMENT.size:
+        values, at = {}, _FIELDS_AT
+        for name, size, signed in _FIELDS:
+            values[name] = int.from_bytes(data[at:at + size], "little", signed=signed)
+            at += size
+        lengths = (values["info"], values["order"], values["stdout"], values["stderr"])
+        if len(data) != HEADER_SIZE + sum(lengths) or values["order"] % _SEGMENT_SIZE:
             raise CorruptEntry("truncated body")
-        if _digest(tuple(fields), body) != digest:
+        if sha256(data[_FIELDS_AT:]).digest() != data[_DIGEST_AT:_FIELDS_AT]:
             raise CorruptEntry("checksum mismatch")
-        info, order, rest = body[:info_len], body[info_len:info_len + order_len], body[info_len + order_len:]
-        return cls(rest[:out_len], rest[out_len:], exit_code, created, expires, info, order, key)
+        parts, at = [], HEADER_SIZE
+        for length in lengths:
+            parts.append(data[at:at + length])
+            at += length
+        info, order, stdout, stderr = parts
+        return cls(stdout, stderr, values["exit_code"], values["created"] / 1e6, values["expires"] / 1e6,
+                   info, order, key)
 
 
 def pack_order(segments: list[tuple[int, int]]) -> bytes:
     """(stream, length) pairs -> the compact form stored in `order`."""
-    return b"".join(_SEGMENT.pack(fd, length) for fd, length in segments)
-
-
-def _digest(fields: tuple, body: bytes) -> bytes:
-    hasher = sha256(_FIELDS.pack(*fields))
-    hasher.update(body)
-    return hasher.digest()
+    return b"".join(bytes((fd,)) + length.to_bytes(4, "little") for fd, length in segments)
