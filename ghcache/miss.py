@@ -5,7 +5,6 @@ Imported only when the local tier has no usable entry, so it may use anything.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -21,6 +20,8 @@ LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without t
 
 
 def _info(call: Call) -> bytes:
+    import json  # only after running gh: a peer hit must not pay its ~7 ms import
+
     return json.dumps({
         "command": call.decision.command,
         "class": call.decision.data_class,

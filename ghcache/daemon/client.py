@@ -7,12 +7,19 @@ the real gh as if the daemon did not exist.
 from __future__ import annotations
 
 import os
-import socket
 import time
-from typing import Mapping
 
 from ..digest import hexdigest
 from . import protocol
+
+try:  # the C module alone: `socket` also imports enum, selectors and more, ~3 ms of a peer hit
+    from _socket import AF_UNIX, SOCK_STREAM, socket
+except ImportError:  # pragma: no cover - an interpreter without it
+    from socket import AF_UNIX, SOCK_STREAM, socket
+
+TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
+if TYPE_CHECKING:
+    from typing import Mapping
 
 SOCKET_NAME = "daemon.sock"
 
@@ -29,10 +36,13 @@ def request(path: str, message: protocol.Message, timeout: float) -> protocol.Me
     """Send one message and read the one reply, all within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     try:
-        with _connect(path, timeout) as sock:
+        sock = _connect(path, timeout)
+        try:
             sock.sendall(message.encode())
             prefix = _read_exactly(sock, protocol.PREFIX.size, deadline)
             rest = _read_exactly(sock, protocol.frame_length(prefix), deadline)
+        finally:
+            sock.close()
         return protocol.Message.decode(prefix + rest)
     except (OSError, protocol.BadMessage):
         return None
@@ -41,15 +51,18 @@ def request(path: str, message: protocol.Message, timeout: float) -> protocol.Me
 def send(path: str, message: protocol.Message, timeout: float) -> bool:
     """Hand a message over without waiting for the daemon to act on it."""
     try:
-        with _connect(path, timeout) as sock:
+        sock = _connect(path, timeout)
+        try:
             sock.sendall(message.encode())
+        finally:
+            sock.close()
         return True
     except OSError:
         return False
 
 
-def _connect(path: str, timeout: float) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+def _connect(path: str, timeout: float) -> socket:
+    sock = socket(AF_UNIX, SOCK_STREAM)
     try:
         sock.settimeout(max(timeout, 0.001))
         sock.connect(path)
@@ -59,7 +72,7 @@ def _connect(path: str, timeout: float) -> socket.socket:
     return sock
 
 
-def _read_exactly(sock: socket.socket, count: int, deadline: float) -> bytes:
+def _read_exactly(sock: socket, count: int, deadline: float) -> bytes:
     chunks = bytearray()
     while len(chunks) < count:
         left = deadline - time.monotonic()

@@ -28,7 +28,10 @@ class DaemonError(Exception):
 
 def status(socket_path: str) -> dict | None:
     reply = client.request(socket_path, protocol.status(), PING_TIMEOUT)
-    return reply.fields if reply is not None and reply.op == protocol.OK else None
+    try:
+        return protocol.read_status(reply) if reply is not None else None
+    except protocol.BadMessage:
+        return None
 
 
 def start(cache_dir: str, env: Mapping[str, str]) -> dict:

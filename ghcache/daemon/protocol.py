@@ -1,23 +1,28 @@
 """Every message the daemon speaks: shim <-> daemon over the Unix socket, daemon <-> daemon over
 libp2p (`/ghcache/1.0.0`), and the sealed announcements peers gossip as hints.
 
-Standard library only: the shim's miss path imports it. A message is one frame:
-`u32 header length | u32 body length | JSON header | body`. Entries travel as body bytes in the
-entry format (plain on the local socket, sealed between peers).
+The shim's miss path imports this module, so it stays light: standard library, and no json,
+dataclasses or typing at import (together ~20 ms, more than the rest of a peer hit). A message is
+one frame: `u32 header length | u32 body length | header | body`. The header is the op and flat
+text fields, `op NUL name NUL value ...`; entries travel as body bytes in the entry format (plain
+on the local socket, sealed between peers). Structured records (status, pointers) are JSON, built
+and read only in the daemon and the CLI.
 """
 
 from __future__ import annotations
 
-import json
 import struct
-from dataclasses import dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
+if TYPE_CHECKING:
+    from typing import Any, Awaitable, Callable
 
 PEER_PROTOCOL = "/ghcache/1.0.0"
 DHT_PREFIX = "/ghcache"
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 64 * 1024
 MAX_BODY = 64 * 1024 * 1024
+SEPARATOR = "\0"
 
 # Local ops (shim and CLI -> daemon)
 GET, PUT, STATUS, STOP = "get", "put", "status", "stop"
@@ -31,15 +36,25 @@ class BadMessage(ValueError):
     """Not a frame we understand, or one over the size limits."""
 
 
-@dataclass
 class Message:
-    op: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    body: bytes = b""
+    """One frame: an op, text fields (numbers are sent as text; receivers convert), and a body."""
+
+    __slots__ = ("op", "fields", "body")
+
+    def __init__(self, op: str, fields: dict[str, str] | None = None, body: bytes = b"") -> None:
+        self.op = op
+        self.fields = fields or {}
+        self.body = body
 
     def encode(self) -> bytes:
-        header = json.dumps({"op": self.op, **self.fields}, separators=(",", ":")).encode()
-        return PREFIX.pack(len(header), len(self.body)) + header + self.body
+        parts = [self.op]
+        for name, value in self.fields.items():
+            parts += (name, str(value))
+        header = SEPARATOR.join(parts)
+        if header.count(SEPARATOR) != len(parts) - 1:
+            raise ValueError("a message field holds a NUL")
+        data = header.encode()
+        return PREFIX.pack(len(data), len(self.body)) + data + self.body
 
     @classmethod
     def decode(cls, frame: bytes) -> "Message":
@@ -48,29 +63,44 @@ class Message:
             raise BadMessage("truncated frame")
         header_len, _ = PREFIX.unpack_from(frame)
         try:
-            header = json.loads(frame[PREFIX.size:PREFIX.size + header_len])
-        except ValueError:
-            raise BadMessage("header is not JSON") from None
-        if not isinstance(header, dict) or not isinstance(header.get("op"), str):
-            raise BadMessage("header has no op")
-        op = header.pop("op")
-        return cls(op, header, frame[PREFIX.size + header_len:])
+            parts = frame[PREFIX.size:PREFIX.size + header_len].decode().split(SEPARATOR)
+        except UnicodeDecodeError:
+            raise BadMessage("header is not text") from None
+        if not parts[0] or len(parts) % 2 != 1:
+            raise BadMessage("header is not an op and name/value pairs")
+        return cls(parts[0], dict(zip(parts[1::2], parts[2::2])), frame[PREFIX.size + header_len:])
 
 
-def frame_length(prefix: bytes) -> int:
+def frame_length(prefix: bytes, max_body: int = MAX_BODY) -> int:
     """How many bytes follow the prefix; readers use it to read exactly one frame."""
     if len(prefix) != PREFIX.size:
         raise BadMessage("truncated prefix")
     header_len, body_len = PREFIX.unpack(prefix)
-    if header_len > MAX_HEADER or body_len > MAX_BODY:
+    if header_len > MAX_HEADER or body_len > max_body:
         raise BadMessage("frame over the size limit")
     return header_len + body_len
+
+
+async def read_message(receive: Callable[[int], Awaitable[bytes]], max_body: int = MAX_BODY) -> Message:
+    """Exactly one frame from a stream; `receive(n)` gives at most n bytes, b"" at the end."""
+    prefix = await _read_exactly(receive, PREFIX.size)
+    return Message.decode(prefix + await _read_exactly(receive, frame_length(prefix, max_body)))
+
+
+async def _read_exactly(receive: Callable[[int], Awaitable[bytes]], count: int) -> bytes:
+    data = bytearray()
+    while len(data) < count:  # bounded: every pass reads at least one byte or leaves
+        chunk = await receive(min(count - len(data), 1 << 20))
+        if not chunk:
+            raise BadMessage("the stream ended inside a frame")
+        data += chunk
+    return bytes(data)
 
 
 # -- shim and CLI -> daemon ------------------------------------------------------------------------
 def get(key: str, now: float, timeout_ms: float) -> Message:
     """Find the entry for a shared key; `now` is the caller's clock, so expiry is judged by it."""
-    return Message(GET, {"key": key, "now": now, "timeout_ms": timeout_ms})
+    return Message(GET, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)})
 
 
 def put(key: str, entry: bytes) -> Message:
@@ -101,31 +131,55 @@ def missing() -> Message:
     return Message(MISSING)
 
 
-def ok(**fields: Any) -> Message:
-    return Message(OK, fields)
+def ok() -> Message:
+    return Message(OK)
 
 
 def error(reason: str) -> Message:
-    return Message(ERROR, {"reason": reason})
+    return Message(ERROR, {"reason": reason.replace(SEPARATOR, " ")})
+
+
+def status_reply(fields: dict[str, Any]) -> Message:
+    """What a running daemon reports (`ghcache daemon status`), as JSON in the body."""
+    import json  # the daemon and the CLI only; the shim never asks for status
+
+    return Message(OK, body=json.dumps(fields, separators=(",", ":")).encode())
+
+
+def read_status(reply: Message) -> dict[str, Any]:
+    """The fields of a `status_reply`; BadMessage for anything else."""
+    import json
+
+    try:
+        fields = json.loads(reply.body)
+    except ValueError:
+        raise BadMessage("status is not JSON") from None
+    if reply.op != OK or not isinstance(fields, dict):
+        raise BadMessage("not a status reply")
+    return fields
 
 
 # -- gossip and DHT records (sealed by the sender; the plaintext is this JSON) ----------------------
-@dataclass(frozen=True)
 class Pointer:
     """A hint that an entry exists: who has it, its IPFS CID, when it expires, size and hash."""
 
-    key: str
-    expires: float
-    size: int
-    sha256: str
-    cid: str = ""
-    peer: str = ""
+    __slots__ = ("key", "expires", "size", "sha256", "cid", "peer")
+
+    def __init__(self, key: str, expires: float, size: int, sha256: str, cid: str = "", peer: str = "") -> None:
+        self.key, self.expires, self.size, self.sha256, self.cid, self.peer = key, expires, size, sha256, cid, peer
+
+    def with_cid(self, cid: str) -> "Pointer":
+        return Pointer(self.key, self.expires, self.size, self.sha256, cid, self.peer)
 
     def to_bytes(self) -> bytes:
-        return json.dumps(vars(self), separators=(",", ":")).encode()
+        import json  # the daemon only, like every pointer
+
+        return json.dumps({name: getattr(self, name) for name in self.__slots__}, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Pointer":
+        import json
+
         try:
             fields = json.loads(data)
             return cls(str(fields["key"]), float(fields["expires"]), int(fields["size"]), str(fields["sha256"]),

@@ -16,7 +16,6 @@ import signal
 import socket
 import time
 from contextlib import AsyncExitStack
-from dataclasses import replace
 from typing import Callable
 
 import trio
@@ -134,7 +133,7 @@ class Daemon:
         with trio.move_on_after(SHARE_TIMEOUT):
             if self.ipfs is not None:
                 try:
-                    pointer = replace(pointer, cid=await self.ipfs.add(sealed))
+                    pointer = pointer.with_cid(await self.ipfs.add(sealed))
                     self.shelf.set_pointer(pointer)
                 except IpfsUnavailable as error:
                     log.info("ipfs: %s", error)
@@ -178,7 +177,7 @@ class LocalServer:
         async with stream:
             try:
                 with trio.fail_after(READ_TIMEOUT):
-                    message = await _read_message(stream)
+                    message = await protocol.read_message(stream.receive_some)
                 reply = await self.answer(message)
                 await stream.send_all(reply.encode())
             except (trio.TooSlowError, trio.BrokenResourceError, protocol.BadMessage, OSError) as error:
@@ -187,14 +186,14 @@ class LocalServer:
     async def answer(self, message: protocol.Message) -> protocol.Message:
         fields = message.fields
         if message.op == protocol.GET:
-            found = await self.daemon.lookup(str(fields.get("key", "")), float(fields.get("now") or time.time()),
-                                             float(fields.get("timeout_ms") or 0) / 1000)
+            now, timeout_ms = _number(fields, "now", time.time()), _number(fields, "timeout_ms", 0.0)
+            found = await self.daemon.lookup(fields.get("key", ""), now, timeout_ms / 1000)
             return protocol.found(found[0], found[1]) if found else protocol.missing()
         if message.op == protocol.PUT:
-            self.nursery.start_soon(self._share, str(fields.get("key", "")), message.body)
+            self.nursery.start_soon(self._share, fields.get("key", ""), message.body)
             return protocol.ok()
         if message.op == protocol.STATUS:
-            return protocol.ok(**self.status())
+            return protocol.status_reply(self.status())
         if message.op == protocol.STOP:
             self.stopping.set()
             return protocol.ok()
@@ -220,19 +219,12 @@ class LocalServer:
         }
 
 
-async def _read_message(stream: trio.SocketStream) -> protocol.Message:
-    prefix = await _receive_exactly(stream, protocol.PREFIX.size)
-    return protocol.Message.decode(prefix + await _receive_exactly(stream, protocol.frame_length(prefix)))
-
-
-async def _receive_exactly(stream: trio.SocketStream, count: int) -> bytes:
-    data = bytearray()
-    while len(data) < count:
-        chunk = await stream.receive_some(min(count - len(data), 1 << 20))
-        if not chunk:
-            raise protocol.BadMessage("client closed early")
-        data += chunk
-    return bytes(data)
+def _number(fields: dict[str, str], name: str, default: float) -> float:
+    """A numeric field; junk is a bad message, which drops that client, not the daemon."""
+    try:
+        return float(fields[name]) if fields.get(name) else default
+    except ValueError:
+        raise protocol.BadMessage(f"{name} is not a number") from None
 
 
 async def _unix_listener(path: str) -> trio.SocketListener:

@@ -1,10 +1,13 @@
-"""The daemon's settings from the environment; standard library only (the shim reads the namespace)."""
+"""The daemon's settings from the environment; standard library only and light (the shim's miss
+path reads the namespace here, and dataclasses or typing would cost it ~10 ms to import)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Mapping
+
+TYPE_CHECKING = False  # annotations are never evaluated
+if TYPE_CHECKING:
+    from typing import Mapping
 
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4701"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
@@ -24,16 +27,16 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(word for word in text.replace(",", " ").split() if word)
 
 
-@dataclass(frozen=True)
 class DaemonSettings:
-    p2p: bool
-    ipfs: bool
-    listen: tuple[str, ...]
-    bootstrap: tuple[str, ...]
-    mdns: bool
-    mdns_interfaces: tuple[str, ...]
-    ipfs_api: str
-    ipfs_timeout: float
+    """What one daemon runs with; built by `from_env`, never mutated."""
+
+    __slots__ = ("p2p", "ipfs", "listen", "bootstrap", "mdns", "mdns_interfaces", "ipfs_api", "ipfs_timeout")
+
+    def __init__(self, *, p2p: bool, ipfs: bool, listen: tuple[str, ...], bootstrap: tuple[str, ...], mdns: bool,
+                 mdns_interfaces: tuple[str, ...], ipfs_api: str, ipfs_timeout: float) -> None:
+        self.p2p, self.ipfs, self.listen, self.bootstrap = p2p, ipfs, listen, bootstrap
+        self.mdns, self.mdns_interfaces = mdns, mdns_interfaces
+        self.ipfs_api, self.ipfs_timeout = ipfs_api, ipfs_timeout
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DaemonSettings":

@@ -7,11 +7,14 @@ one or a slow one all look the same here: a miss, after at most GH_CACHE_PEER_TI
 
 from __future__ import annotations
 
-from typing import Mapping
-
-from ..config import Settings
 from ..daemon import client, protocol
 from ..entry import CorruptEntry, Entry
+
+TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
+if TYPE_CHECKING:
+    from typing import Mapping
+
+    from ..config import Settings
 
 DAEMON_SHARE = 0.8  # of the deadline, for the daemon's own lookup: it answers before we give up
 

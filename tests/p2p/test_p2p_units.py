@@ -55,10 +55,17 @@ def test_frames_round_trip_and_reject_junk() -> None:
     message = protocol.found(b"\x00body", "peer")
     decoded = protocol.Message.decode(message.encode())
     assert (decoded.op, decoded.fields, decoded.body) == ("found", {"tier": "peer"}, b"\x00body")
+    asked = protocol.Message.decode(protocol.get("k" * 64, 1700000000.25, 120.0).encode())
+    assert (float(asked.fields["now"]), float(asked.fields["timeout_ms"])) == (1700000000.25, 120.0)
     with pytest.raises(protocol.BadMessage):
         protocol.Message.decode(message.encode()[:-1])
     with pytest.raises(protocol.BadMessage):
         protocol.frame_length(protocol.PREFIX.pack(protocol.MAX_HEADER + 1, 0))
+    with pytest.raises(protocol.BadMessage):  # a name without a value
+        protocol.Message.decode(protocol.PREFIX.pack(7, 0) + b"get\0key")
+    with pytest.raises(ValueError):
+        protocol.Message("get", {"key": "a\0b"}).encode()
+    assert protocol.read_status(protocol.status_reply({"peers": ["x"]})) == {"peers": ["x"]}
 
 
 @pytest.mark.parametrize("node", ["hung", "dead"])
