@@ -3,8 +3,9 @@
 Peers come from GH_CACHE_P2P_BOOTSTRAP (kept connected by libp2p's bootstrap discovery), mDNS under
 a namespace-derived service type, and whoever dials us. Kademlia (our own protocol prefix) holds
 provider records and sealed IPFS pointers by wire key; GossipSub carries sealed announcements,
-which are only hints: data always comes over the `/ghcache/1.0.0` request/response protocol and
-is verified by the caller before use.
+which are only hints: data always comes over the `/ghcache/1.1.0` request/response protocol and
+is verified by the caller before use. Connections stay open (bootstrap peers are redialled), and
+so do the streams of that protocol: a request reuses an idle stream to its peer when there is one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence, TypeV
 import multiaddr
 import trio
 from libp2p import new_host
-from libp2p.abc import IHost
+from libp2p.abc import IHost, INetStream
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.keys import KeyPair
 from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
@@ -30,8 +31,6 @@ from libp2p.pubsub.gossipsub import PROTOCOL_ID as GOSSIPSUB_PROTOCOL_ID
 from libp2p.pubsub.gossipsub import GossipSub
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.records.validator import Validator
-from libp2p.request_response import BytesCodec, RequestContext, RequestResponse, RequestResponseConfig
-from libp2p.request_response import RequestResponseError
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
@@ -46,9 +45,16 @@ PEER_PROTOCOL = TProtocol(protocol.PEER_PROTOCOL)
 MAX_ASKED = 8  # peers asked at once for one key
 ROUTING_REFRESH = 5.0  # seconds between redialling bootstrap peers and refreshing the routing table
 DIAL_TIMEOUT = 5.0
+STREAMS_PER_PEER = 4  # idle streams kept per peer; busier moments open extra ones and close them after
+STREAM_IDLE = 120.0  # a kept stream unused this long is closed by the asking side...
+SERVE_IDLE = 2 * STREAM_IDLE  # ...and one silent this long by the serving side
+MAX_INBOUND = 128  # streams we serve at once, over all peers
+MAX_REQUEST_BODY = 0  # a peer-get has none, so no peer can make us buffer one
+CLEANUP_TIMEOUT = 1.0  # to reset or close a stream, even when the request was cancelled
 DHT_NAMESPACE = protocol.DHT_PREFIX.strip("/")
 
 Serve = Callable[[str], Awaitable[bytes | None]]  # wire key -> sealed entry we hold, or None
+OpenStream = Callable[[ID], Awaitable[INetStream]]
 Hint = Callable[[protocol.Pointer], None]  # a verified announcement
 
 
@@ -76,12 +82,93 @@ def open_pointer(sharing: Sharing, wire_key: str, sealed: bytes) -> protocol.Poi
     return pointer
 
 
+class Streams:
+    """Kept request streams, a few per peer: a request costs one round trip on an open stream, not
+    a new stream and its protocol negotiation. A stream is kept only after a clean exchange; an
+    error, timeout or cancellation resets it, so a late reply can never answer the next request."""
+
+    def __init__(self, open_stream: OpenStream) -> None:
+        self.open_stream = open_stream
+        self.idle: dict[ID, list[tuple[INetStream, float]]] = {}  # peer -> (stream, when it was kept)
+
+    async def request(self, peer: ID, frame: bytes) -> protocol.Message:
+        kept = self.idle.get(peer)
+        if kept:
+            try:
+                return await self._exchange(peer, kept.pop()[0], frame)
+            except Exception as error:  # the peer closed it meanwhile (idle, restart): one fresh try
+                log.debug("kept stream to %s: %s", peer, error)
+        return await self._exchange(peer, await self.open_stream(peer), frame)
+
+    async def _exchange(self, peer: ID, stream: INetStream, frame: bytes) -> protocol.Message:
+        try:
+            await stream.write(frame)
+            reply = await protocol.read_message(stream.read)
+        except BaseException:
+            await _end(stream, reset=True)
+            raise
+        kept = self.idle.setdefault(peer, [])
+        if len(kept) < STREAMS_PER_PEER:
+            kept.append((stream, trio.current_time()))
+        else:
+            await _end(stream)
+        return reply
+
+    async def close_idle(self) -> None:
+        """Close streams unused for STREAM_IDLE (before the peer drops them), and forget gone peers."""
+        oldest = trio.current_time() - STREAM_IDLE
+        for peer, kept in list(self.idle.items()):
+            self.idle[peer] = [(stream, since) for stream, since in kept if since > oldest]
+            for stream, since in kept:
+                if since <= oldest:
+                    await _end(stream)
+            if not self.idle[peer]:
+                del self.idle[peer]
+
+
+async def _end(stream: INetStream, reset: bool = False) -> None:
+    """Close (or reset) a stream in bounded time, even inside a cancelled scope; errors mean it is gone."""
+    with trio.CancelScope(deadline=trio.current_time() + CLEANUP_TIMEOUT, shield=True):
+        try:
+            await (stream.reset() if reset else stream.close())
+        except Exception as error:  # libp2p raises many types for a stream that is already gone
+            log.debug("ending a stream: %s", error)
+
+
+async def serve_stream(stream: INetStream, serve: Serve) -> None:
+    """Answer requests on one stream, one after another, until the peer closes it or leaves it idle."""
+    try:
+        while await _serve_one(stream, serve):  # bounded in time: each request comes within SERVE_IDLE
+            pass
+    except Exception as error:  # the peer closed the stream, went away or sent junk
+        log.debug("serving a stream: %s", error)
+        await _end(stream, reset=True)
+        return
+    await _end(stream)
+
+
+async def _serve_one(stream: INetStream, serve: Serve) -> bool:
+    """Read one request and answer it; False if none came within SERVE_IDLE."""
+    with trio.move_on_after(SERVE_IDLE):
+        request = await protocol.read_message(stream.read, MAX_REQUEST_BODY)
+        await stream.write((await _answer(request, serve)).encode())
+        return True
+    return False
+
+
+async def _answer(request: protocol.Message, serve: Serve) -> protocol.Message:
+    if request.op != protocol.PEER_GET:
+        return protocol.error(f"unknown op {request.op}")
+    sealed = await serve(request.fields.get("key", ""))
+    return protocol.found(sealed) if sealed is not None else protocol.missing()
+
+
 class PeerNet:
     """A running host; build it with `start`."""
 
-    def __init__(self, host: IHost, dht: KadDHT, pubsub: Pubsub, requests: RequestResponse,
-                 sharing: Sharing) -> None:
-        self.host, self.dht, self.pubsub, self.requests, self.sharing = host, dht, pubsub, requests, sharing
+    def __init__(self, host: IHost, dht: KadDHT, pubsub: Pubsub, sharing: Sharing) -> None:
+        self.host, self.dht, self.pubsub, self.sharing = host, dht, pubsub, sharing
+        self.streams = Streams(lambda peer: host.new_stream(peer, [PEER_PROTOCOL]))
         self.hinted: dict[str, set[ID]] = {}  # wire key -> peers that announced it
 
     @property
@@ -114,14 +201,12 @@ class PeerNet:
         chosen = chosen[:MAX_ASKED]
         asked.update(chosen)
         results: list[T] = []
-        config = RequestResponseConfig(timeout=max(timeout, 0.05), max_response_size=protocol.MAX_BODY)
         request = protocol.peer_get(wire_key).encode()
 
         async def ask(peer: ID, cancel: trio.CancelScope) -> None:
             try:
-                reply = protocol.Message.decode(
-                    await self.requests.send_request(peer, [PEER_PROTOCOL], request, BytesCodec(), config))
-            except (RequestResponseError, protocol.BadMessage, OSError) as error:
+                reply = await self.streams.request(peer, request)
+            except Exception as error:  # libp2p raises many types for a peer that is down or rude
                 log.debug("peer %s: %s", peer, error)
                 return
             if reply.op == protocol.FOUND:
@@ -166,9 +251,9 @@ class PeerNet:
             on_hint(pointer)
 
     async def keep_connected(self, bootstrap: Sequence[PeerInfo]) -> None:
-        """Redial bootstrap peers that dropped, and fold every connected peer (bootstrap, mDNS,
-        inbound) into the DHT's routing table. We dial only once pubsub runs, so no peer meets
-        us before we can take its gossip stream."""
+        """Redial bootstrap peers that dropped, fold every connected peer (bootstrap, mDNS,
+        inbound) into the DHT's routing table, and close long-idle request streams. We dial only
+        once pubsub runs, so no peer meets us before we can take its gossip stream."""
         while True:
             connected = set(self.host.get_connected_peers())
             for info in bootstrap:
@@ -180,6 +265,7 @@ class PeerNet:
                             log.info("bootstrap peer %s: %s", info.peer_id, error)
             for peer in self.host.get_connected_peers():
                 await self.dht.routing_table.add_peer(peer)
+            await self.streams.close_idle()
             await trio.sleep(ROUTING_REFRESH)
 
 
@@ -211,16 +297,20 @@ def _gossipsub() -> GossipSub:
                      heartbeat_initial_delay=0.5, heartbeat_interval=5)
 
 
-def _peer_handler(serve: Serve) -> Callable[[bytes, RequestContext], Awaitable[bytes]]:
-    async def handle(request: bytes, context: RequestContext) -> bytes:
+def _peer_handler(serve: Serve) -> Callable[[INetStream], Awaitable[None]]:
+    """Serves each inbound request stream, at most MAX_INBOUND at once (more are reset)."""
+    limit = trio.Semaphore(MAX_INBOUND)
+
+    async def handle(stream: INetStream) -> None:
         try:
-            message = protocol.Message.decode(request)
-        except protocol.BadMessage:
-            return protocol.error("bad request").encode()
-        if message.op != protocol.PEER_GET:
-            return protocol.error(f"unknown op {message.op}").encode()
-        sealed = await serve(str(message.fields.get("key", "")))
-        return (protocol.found(sealed) if sealed is not None else protocol.missing()).encode()
+            limit.acquire_nowait()
+        except trio.WouldBlock:
+            await _end(stream, reset=True)
+            return
+        try:
+            await serve_stream(stream, serve)
+        finally:
+            limit.release()
 
     return handle
 
@@ -237,13 +327,11 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
         dht.register_validator(DHT_NAMESPACE, PointerValidator(sharing))
         gossipsub = _gossipsub()
         pubsub = Pubsub(host, gossipsub)
-        requests = RequestResponse(host)
-        requests.set_handler(PEER_PROTOCOL, _peer_handler(serve), BytesCodec(),
-                             RequestResponseConfig(max_response_size=protocol.MAX_BODY))
+        host.set_stream_handler(PEER_PROTOCOL, _peer_handler(serve))
         async with background_trio_service(dht), background_trio_service(pubsub), \
                 background_trio_service(gossipsub):
             await pubsub.wait_until_ready()
-            net = PeerNet(host, dht, pubsub, requests, sharing)
+            net = PeerNet(host, dht, pubsub, sharing)
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(net.keep_connected, bootstrap)
                 if settings.mdns:

@@ -1,5 +1,5 @@
 """Every message the daemon speaks: shim <-> daemon over the Unix socket, daemon <-> daemon over
-libp2p (`/ghcache/1.0.0`), and the sealed announcements peers gossip as hints.
+libp2p (`/ghcache/1.1.0`), and the sealed announcements peers gossip as hints.
 
 The shim's miss path imports this module, so it stays light: standard library, and no json,
 dataclasses or typing at import (together ~20 ms, more than the rest of a peer hit). A message is
@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are nev
 if TYPE_CHECKING:
     from typing import Any, Awaitable, Callable
 
-PEER_PROTOCOL = "/ghcache/1.0.0"
+PEER_PROTOCOL = "/ghcache/1.1.0"  # 1.1: a stream carries any number of requests, one after another
 DHT_PREFIX = "/ghcache"
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 64 * 1024

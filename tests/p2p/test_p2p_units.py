@@ -1,4 +1,5 @@
-"""Sealing, key derivation, the wire format and the daemon's deadline, without any network peers."""
+"""Sealing, key derivation, the wire format, kept streams and the daemon's deadline, without any
+network peers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import trio
+import trio.testing
 
-from ghcache.daemon import protocol
+from ghcache.daemon import p2p, protocol
 from ghcache.daemon.server import Daemon
 from ghcache.daemon.ipfs import HttpIpfs
 from ghcache.daemon.sharing import NotConfigured, Rejected, Sharing, read_secret
@@ -66,6 +68,49 @@ def test_frames_round_trip_and_reject_junk() -> None:
     with pytest.raises(ValueError):
         protocol.Message("get", {"key": "a\0b"}).encode()
     assert protocol.read_status(protocol.status_reply({"peers": ["x"]})) == {"peers": ["x"]}
+
+
+class MemoryStream:
+    """One end of an in-memory stream, with the calls `p2p` makes on a libp2p stream."""
+
+    def __init__(self, end: trio.testing.StapledStream) -> None:
+        self.end = end
+
+    async def read(self, count: int) -> bytes:
+        return await self.end.receive_some(count)
+
+    async def write(self, data: bytes) -> None:
+        await self.end.send_all(data)
+
+    async def close(self) -> None:
+        await self.end.aclose()
+
+    reset = close
+
+
+def test_requests_reuse_a_kept_stream_and_replace_one_the_peer_closed() -> None:
+    async def serve(wire_key: str) -> bytes | None:
+        return wire_key.encode() if wire_key != "none" else None
+
+    async def scenario() -> tuple[list[str], int]:
+        served: list[MemoryStream] = []
+        async with trio.open_nursery() as nursery:
+            async def open_stream(peer: str) -> MemoryStream:
+                ours, theirs = trio.testing.memory_stream_pair()
+                served.append(MemoryStream(theirs))
+                nursery.start_soon(p2p.serve_stream, served[-1], serve)
+                return MemoryStream(ours)
+
+            streams = p2p.Streams(open_stream)
+            replies = [await streams.request("peer", protocol.peer_get(key).encode()) for key in ("k1", "none")]
+            await served[0].close()  # the peer drops the kept stream (idle, restart)
+            replies.append(await streams.request("peer", protocol.peer_get("k2").encode()))
+            nursery.cancel_scope.cancel()
+        return [f"{reply.op} {reply.body.decode()}" for reply in replies], len(served)
+
+    replies, opened = trio.run(scenario)
+    assert replies == ["found k1", "missing ", "found k2"]
+    assert opened == 2  # one stream for the first two requests, one fresh try after the peer closed it
 
 
 @pytest.mark.parametrize("node", ["hung", "dead"])
