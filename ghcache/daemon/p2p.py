@@ -25,6 +25,7 @@ from libp2p.crypto.x25519 import create_new_key_pair as create_noise_key_pair
 from libp2p.custom_types import TProtocol
 from libp2p.identity_utils import load_identity, save_identity
 from libp2p.kad_dht.kad_dht import DHTMode, KadDHT
+from libp2p.network.config import RetryConfig
 from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import PeerInfo, info_from_p2p_addr
 from libp2p.pubsub.gossipsub import PROTOCOL_ID as GOSSIPSUB_PROTOCOL_ID
@@ -282,14 +283,18 @@ def _identity(state_dir: str) -> KeyPair:
 
 
 def _new_host(settings: DaemonSettings, key_pair: KeyPair) -> IHost:
-    """Noise is the only security transport: no plaintext, secio or TLS fallbacks to downgrade to."""
+    """Noise is the only security transport: no plaintext, secio or TLS fallbacks to downgrade to.
+    A failed dial is not retried: a lookup has ~100 ms, and libp2p's first retry waits 100 ms, so
+    one dead peer would eat IPFS's share of it; `keep_connected` redials bootstrap peers anyway."""
     noise = NoiseTransport(key_pair, noise_privkey=create_noise_key_pair().private_key)
-    return new_host(
+    host = new_host(
         key_pair=key_pair,
         sec_opt={NOISE_PROTOCOL_ID: noise},
         muxer_preference="YAMUX",
         listen_addrs=[multiaddr.Multiaddr(addr) for addr in settings.listen],
     )
+    host.get_network().retry_config = RetryConfig(max_retries=0)
+    return host
 
 
 def _gossipsub() -> GossipSub:
