@@ -115,7 +115,11 @@ def _fetch(call: Call) -> int:
     started = call.settings.now()
     stale = _stale_candidate(call, started)
     clock = time.monotonic()
-    result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
+    try:
+        result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
+    except OSError as error:  # no pseudo-terminal to be had, say: gh on its own still answers
+        warn(f"cannot capture gh's output ({error.strerror}); running gh directly")
+        runner.exec_real(call.real_gh, call.args)
     stats.record(root, "run", "upstream", len(result.stdout) + len(result.stderr), (time.monotonic() - clock) * 1000)
     if result.exit_code == 0:
         _store(call, result, started)

@@ -6,7 +6,7 @@ import os
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Mapping, Sequence
+    from typing import Mapping, NoReturn, Sequence
 
 SHIM_MARKER = b"ghcache-shim"
 
@@ -32,7 +32,7 @@ def find_real_gh(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def exec_real(real_gh: str, argv: Sequence[str]) -> None:
+def exec_real(real_gh: str, argv: Sequence[str]) -> NoReturn:
     """Become the real gh: pass-through costs nothing after this point."""
     os.execv(real_gh, [real_gh, *argv])
 

@@ -84,28 +84,30 @@ def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
     return keys.Terminal(stdout_tty, stderr_tty, width)
 
 
-def _prepare(args: list[str], real_gh: str) -> Call | None:
-    """The Call for a cacheable read, or None to pass through (runs writes itself and exits)."""
+def _read_call(settings: config.Settings, decision: policy.Decision, args: list[str], real_gh: str,
+               stdout_tty: bool) -> Call | None:
+    """The Call for a cacheable read, or None when this invocation must pass through."""
     env = os.environ
-    try:
-        settings = config.load(env)
-    except config.BadValue as error:
-        warn(f"{error}; cache bypassed")
-        return None
-    stdin_tty, stdout_tty, stderr_tty = os.isatty(0), os.isatty(1), os.isatty(2)
-    decision = policy.decide(args, stdin_tty=stdin_tty, stdout_tty=stdout_tty)
-    if decision.action == "write":  # even with the cache off, so later reads are not stale
-        from .miss import run_write
-
-        raise SystemExit(run_write(settings, real_gh, args, decision))
     if decision.action != "read" or not settings.enabled or env.get("GH_DEBUG") or env.get("DEBUG"):
         return None
     if stdout_tty and pager_configured(env, keys.gh_config_dir(env)):
         return None
-    terminal = _terminal(stdout_tty, stderr_tty)
+    terminal = _terminal(stdout_tty, os.isatty(2))
     inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh)
-    key = inputs.key()
-    return Call(settings, real_gh, args, decision, inputs, key, LocalStore(settings.cache_dir))
+    return Call(settings, real_gh, args, decision, inputs, inputs.key(), LocalStore(settings.cache_dir))
+
+
+def _hit(call: Call, started: float) -> None:
+    """Replay a usable local entry and end the process; return only on a miss."""
+    entry = call.store.get(call.key)
+    if not call.usable(entry, call.settings.now()):
+        return
+    code = replay(entry)
+    stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr),
+                 (time.perf_counter() - started) * 1000)
+    # Everything went out through os.write and no file is open: interpreter teardown has nothing
+    # left to do but costs about a millisecond or two.
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,16 +118,20 @@ def main(argv: list[str] | None = None) -> int:
         warn("no real gh found on PATH (or GH_CACHE_REAL_GH points at a shim)")
         return 127
     try:
-        call = _prepare(args, real_gh)
-        if call is not None and not call.settings.refresh:
-            entry = call.store.get(call.key)
-            if call.usable(entry, call.settings.now()):
-                code = replay(entry)
-                stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr),
-                             (time.perf_counter() - started) * 1000)
-                # Everything went out through os.write and no file is open: interpreter teardown has
-                # nothing left to do but costs about a millisecond.
-                os._exit(code)
+        settings = config.load(os.environ)
+    except config.BadValue as error:
+        warn(f"{error}; cache bypassed")
+        runner.exec_real(real_gh, args)
+    stdout_tty = os.isatty(1)
+    decision = policy.decide(args, stdin_tty=os.isatty(0), stdout_tty=stdout_tty)
+    if decision.action == "write":  # even with the cache off, so that later reads are not stale
+        from .miss import run_write
+
+        return run_write(settings, real_gh, args, decision)
+    try:
+        call = _read_call(settings, decision, args, real_gh, stdout_tty)
+        if call is not None and not settings.refresh:
+            _hit(call, started)
     except (OSError, ValueError) as error:  # the cache is broken; gh is not
         warn(f"cache unavailable ({error}); running gh directly")
         call = None
