@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..report import Report, fingerprint_marker, occurrence_marker, render_body, render_occurrence
+from ..report import Report, fingerprint_marker, render_body, render_occurrence
 from ..state import Ledger
 from . import Outcome
 from .github_api import GitHubApi, GitHubRejected

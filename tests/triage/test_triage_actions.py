@@ -55,7 +55,7 @@ def test_auto_heal_workflow_triages_a_labelled_issue(world: World, tmp_path: Pat
     done = run_step(triage_step, context, env, world.ci)
 
     assert done.returncode == 0, done.stderr
-    assert f"opened draft PR" in done.stdout
+    assert "opened draft PR" in done.stdout
     assert [i for i in world.hub.state.get_repo(REPO).issues.values() if i.pull and f"Fixes #{number}" in i.body]
 
 

@@ -21,7 +21,7 @@ def test_hostile_report_text_is_never_executed(world: World, monkeypatch) -> Non
     """missing_env re-runs the script with the hostile argv (verification); unknown puts it in its analysis."""
     monkeypatch.setenv("AUTOHEAL_COPILOT", "1")
     payload = hostile(world)
-    number = world.crash(payload, f"--name=${{{{ secrets.X }}}}", f"`touch {world.root}/pwned-4`")
+    number = world.crash(payload, "--name=${{ secrets.X }}", f"`touch {world.root}/pwned-4`")
     issue = world.hub.state.get_repo(REPO).issues[number]
     assert payload in issue.body.replace("\\u0060", "`").replace('\\"', '"')
 
