@@ -93,7 +93,7 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
     lines = [f"cache dir        {report['cache_dir']}",
              f"entries          {report['entries']} ({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})"]
     for tier, count in report["hits"].items():
-        lines.append(f"hits ({tier:<6})    {count}  (mean {report['hit_latency_ms'][tier]} ms)")
+        lines.append(f"{f'hits ({tier})':<17}{count}  (mean {report['hit_latency_ms'][tier]} ms in the shim)")
     lines += [f"misses           {report['misses']}",
               f"upstream runs    {report['upstream_runs']}",
               f"hit rate         {report['hit_rate'] * 100:.1f}%",

@@ -51,8 +51,11 @@ def say(text: str) -> None:
 
 def ghcache_half(hub: FakeHub, work: Path) -> None:
     env = {**os.environ, **hub.gh_env(home=work / "home")}
-    env.update({"PATH": os.pathsep.join([str(ROOT / "shims"), str(Path(REAL_GH).parent), os.environ["PATH"]]),
-                "GH_CACHE_PYTHON": PYTHON, "GH_CACHE_DIR": str(work / "ghcache")})
+    launcher = subprocess.run([PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "install-shim", str(work / "bin")],
+                              check=True, capture_output=True, text=True).stdout.strip()
+    env.update({"PATH": os.pathsep.join([os.path.dirname(launcher), str(Path(REAL_GH).parent), os.environ["PATH"]]),
+                "GH_CACHE_DIR": str(work / "ghcache")})
+    print(f"the gh launcher (what `source shims/gh-cache.sh` installs): {launcher}")
     for round_name in ("first run (cold cache)", "second run (warm cache)"):
         say(f"ghcache: {len(BATCH)} gh reads, {round_name}")
         for args in BATCH:
