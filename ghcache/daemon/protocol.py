@@ -161,7 +161,10 @@ def read_status(reply: Message) -> dict[str, Any]:
 
 # -- gossip and DHT records (sealed by the sender; the plaintext is this JSON) ----------------------
 class Pointer:
-    """A hint that an entry exists: who has it, its IPFS CID, when it expires, size and hash."""
+    """A hint that an entry exists: who has it, its IPFS CID, when it expires, size and hash.
+
+    On a daemon's own shelf `cid` is set only for what that daemon pinned, so it unpins no one else's.
+    """
 
     __slots__ = ("key", "expires", "size", "sha256", "cid", "peer")
 

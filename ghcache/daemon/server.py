@@ -5,6 +5,8 @@ under the deadline the shim sent. Every entry from elsewhere is opened (AES-GCM:
 ours), checksummed (the entry format) and checked for expiry against the caller's clock before
 it is served; failures are counted as "reject <tier>" / "expired <tier>" in the stats log.
 A put is acknowledged at once and shared afterwards: the shim never waits on the network.
+The shelf is capped like the local tier (GH_CACHE_MAX_SIZE, least recently used out first), and
+what leaves it, by eviction or expiry, is unpinned on IPFS if we pinned it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Callable
 
 import trio
 
-from .. import stats
+from .. import config, stats
 from ..entry import CorruptEntry, Entry
 from . import protocol
 from .control import PID_NAME
@@ -35,6 +37,7 @@ MAX_LOOKUP = 10.0  # no caller deadline is honoured beyond this
 PEER_SHARE = 0.5  # of a lookup's deadline for peers when IPFS is there to try next
 SHARE_TIMEOUT = 30.0  # IPFS add + announcements of one entry
 PRUNE_INTERVAL = 60.0
+UNPIN_TIMEOUT = 5.0
 
 
 def _sha256(data: bytes) -> str:
@@ -44,11 +47,14 @@ def _sha256(data: bytes) -> str:
 class Daemon:
     """The tier logic, independent of sockets: lookup, share, and serving peers."""
 
-    def __init__(self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None) -> None:
-        self.cache_dir, self.sharing, self.ipfs = cache_dir, sharing, ipfs
+    def __init__(self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None,
+                 max_size: int = config.DEFAULT_MAX_SIZE) -> None:
+        self.cache_dir, self.sharing, self.ipfs, self.max_size = cache_dir, sharing, ipfs, max_size
         self.shelf = Shelf(cache_dir)
         self.net = None  # a p2p.PeerNet once the host runs
         self.hints: dict[str, protocol.Pointer] = {}  # wire key -> latest verified announcement
+        self.arrived: list[tuple[bytes, protocol.Pointer]] = []  # fetched entries to shelve after the reply
+        self.unpins: list[str] = []  # CIDs of entries we pinned that left the shelf
 
     def count(self, event: str, tier: str) -> None:
         stats.record(self.cache_dir, event, tier)
@@ -86,15 +92,15 @@ class Daemon:
         return None
 
     def _keeper(self, wire_key: str, now: float, tier: str) -> Callable[[bytes], bytes | None]:
-        """Accepts a sealed entry from `tier` if it opens, and shelves it so we can serve it on."""
+        """Accepts a sealed entry from `tier` if it opens, and keeps it to shelve (`settle`), so we
+        can serve it on."""
 
         def keep(sealed: bytes) -> bytes | None:
             plain = self.open_entry(wire_key, sealed, now, tier)
-            if plain is not None:
-                hint = self.hints.get(wire_key)
+            if plain is not None:  # no CID: we did not pin it, so we must not unpin it either
                 expires = Entry.from_bytes(plain).expires
-                self.shelf.put(sealed, protocol.Pointer(wire_key, expires, len(sealed), _sha256(sealed),
-                                                        hint.cid if hint else "", self.peer_id))
+                self.arrived.append((sealed, protocol.Pointer(wire_key, expires, len(sealed), _sha256(sealed), "",
+                                                              self.peer_id)))
             return plain
 
         return keep
@@ -128,7 +134,7 @@ class Daemon:
         wire_key = self.sharing.wire_key(key)
         sealed = self.sharing.seal(wire_key, plain)
         pointer = protocol.Pointer(wire_key, entry.expires, len(sealed), _sha256(sealed), "", self.peer_id)
-        self.shelf.put(sealed, pointer)
+        self.shelve(sealed, pointer)
         self.count("share", "daemon")
         with trio.move_on_after(SHARE_TIMEOUT):
             if self.ipfs is not None:
@@ -139,6 +145,43 @@ class Daemon:
                     log.info("ipfs: %s", error)
             if self.net is not None:
                 await self.net.announce(pointer)
+        await self.unpin_removed()
+
+    def shelve(self, sealed: bytes, pointer: protocol.Pointer) -> None:
+        """Keep a sealed entry to serve on, within GH_CACHE_MAX_SIZE: the least recently used go,
+        and what we pinned of them is queued for unpinning."""
+        self.shelf.put(sealed, pointer)
+        for evicted in self.shelf.evict_to(self.max_size, keep=pointer.key):
+            self.count("evict", "daemon")
+            if evicted.cid:
+                self.unpins.append(evicted.cid)
+
+    async def settle(self) -> None:
+        """The work a lookup leaves for after its reply (the shim does not wait for it): shelve
+        what peers and IPFS sent, and unpin what that evicted."""
+        arrived, self.arrived = self.arrived, []
+        for sealed, pointer in arrived:
+            try:
+                self.shelve(sealed, pointer)
+            except OSError as error:  # a full disk costs us the copy, not the answer
+                log.warning("could not shelve an entry: %s", error)
+        await self.unpin_removed()
+
+    async def unpin_removed(self) -> None:
+        """Let the IPFS node collect what left the shelf (evicted or expired); a node that is down
+        keeps its pins."""
+        unpins, self.unpins = self.unpins, []
+        for cid in unpins:
+            await self._unpin(cid)
+
+    async def _unpin(self, cid: str) -> None:
+        if self.ipfs is None:
+            return
+        with trio.move_on_after(UNPIN_TIMEOUT):
+            try:
+                await self.ipfs.unpin(cid)
+            except IpfsUnavailable as error:
+                log.info("ipfs: %s", error)
 
     async def serve_peer(self, wire_key: str) -> bytes | None:
         """What a peer may have: only blobs we hold under a well-formed key and not yet expired."""
@@ -153,17 +196,15 @@ class Daemon:
         self.hints[pointer.key] = pointer
 
     async def prune(self) -> None:
-        """Expired entries leave the shelf and are unpinned on IPFS; stale hints are forgotten."""
+        """Expired entries leave the shelf and are unpinned on IPFS, as are evicted ones; stale
+        hints are forgotten."""
         now = time.time()
         for pointer in self.shelf.pointers():
             if pointer.expires <= now:
                 self.shelf.delete(pointer.key)
-                if pointer.cid and self.ipfs is not None:
-                    with trio.move_on_after(5):
-                        try:
-                            await self.ipfs.unpin(pointer.cid)
-                        except IpfsUnavailable:
-                            pass
+                if pointer.cid:
+                    self.unpins.append(pointer.cid)
+        await self.unpin_removed()
         self.hints = {key: hint for key, hint in self.hints.items() if hint.expires > now}
 
 
@@ -182,6 +223,7 @@ class LocalServer:
                 await stream.send_all(reply.encode())
             except (trio.TooSlowError, trio.BrokenResourceError, protocol.BadMessage, OSError) as error:
                 log.debug("local client: %s", error)  # the shim gave up (its deadline) or sent junk
+        await self.daemon.settle()
 
     async def answer(self, message: protocol.Message) -> protocol.Message:
         fields = message.fields
@@ -264,7 +306,7 @@ async def _until_stopped(stopping: trio.Event) -> None:
 async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, sharing: Sharing) -> None:
     """Run until `stop` or SIGTERM/SIGINT; the socket answers only once every tier is up."""
     ipfs = HttpIpfs(settings.ipfs_api, settings.ipfs_timeout) if settings.ipfs else None
-    daemon = Daemon(cache_dir, sharing, ipfs)
+    daemon = Daemon(cache_dir, sharing, ipfs, settings.max_size)
     stopping = trio.Event()
     async with AsyncExitStack() as stack:
         if settings.p2p:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from .. import config
+
 TYPE_CHECKING = False  # annotations are never evaluated
 if TYPE_CHECKING:
     from typing import Mapping
@@ -30,17 +32,20 @@ def _words(text: str) -> tuple[str, ...]:
 class DaemonSettings:
     """What one daemon runs with; built by `from_env`, never mutated."""
 
-    __slots__ = ("p2p", "ipfs", "listen", "bootstrap", "mdns", "mdns_interfaces", "ipfs_api", "ipfs_timeout")
+    __slots__ = ("p2p", "ipfs", "listen", "bootstrap", "mdns", "mdns_interfaces", "ipfs_api", "ipfs_timeout",
+                 "max_size")
 
     def __init__(self, *, p2p: bool, ipfs: bool, listen: tuple[str, ...], bootstrap: tuple[str, ...], mdns: bool,
-                 mdns_interfaces: tuple[str, ...], ipfs_api: str, ipfs_timeout: float) -> None:
+                 mdns_interfaces: tuple[str, ...], ipfs_api: str, ipfs_timeout: float, max_size: int) -> None:
         self.p2p, self.ipfs, self.listen, self.bootstrap = p2p, ipfs, listen, bootstrap
         self.mdns, self.mdns_interfaces = mdns, mdns_interfaces
         self.ipfs_api, self.ipfs_timeout = ipfs_api, ipfs_timeout
+        self.max_size = max_size
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DaemonSettings":
-        """GH_CACHE_P2P (default on), GH_CACHE_IPFS (default off: it needs a node), and their knobs."""
+        """GH_CACHE_P2P (default on), GH_CACHE_IPFS (default off: it needs a node), their knobs, and
+        GH_CACHE_MAX_SIZE, which caps the daemon's shelf as it caps the local tier."""
         env = os.environ if env is None else env
         return cls(
             p2p=_flag(env, "GH_CACHE_P2P", True),
@@ -51,4 +56,5 @@ class DaemonSettings:
             mdns_interfaces=_words(env.get("GH_CACHE_P2P_MDNS_INTERFACES", "")),
             ipfs_api=env.get("GH_CACHE_IPFS_API") or DEFAULT_IPFS_API,
             ipfs_timeout=float(env.get("GH_CACHE_IPFS_TIMEOUT") or 10.0),
+            max_size=config.load(env).max_size,
         )

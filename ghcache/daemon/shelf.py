@@ -2,7 +2,8 @@
 
 `<cache dir>/shared/<wire key>.blob` (sealed bytes, exactly what peers and IPFS get) and
 `.json` (the pointer: expiry, size, hash, CID). Wire keys arrive from the network, so anything
-that is not one of ours in shape is refused before it comes near a path.
+that is not one of ours in shape is refused before it comes near a path. Like the local tier it is
+capped (GH_CACHE_MAX_SIZE) and evicts the least recently used entries; every read is a use.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..tiers.local import write_private_file
 from .protocol import BadMessage, Pointer
 
 WIRE_KEY_LENGTH = 32
+SUFFIXES = (".blob", ".json")
 _HEX = frozenset(string.hexdigits.lower())
 
 
@@ -38,7 +40,17 @@ class Shelf:
         write_private_file(self._path(pointer.key, ".json"), pointer.to_bytes())
 
     def blob(self, wire_key: str) -> bytes | None:
-        return _read(self._path(wire_key, ".blob")) if valid_wire_key(wire_key) else None
+        """The sealed entry; reading it is a use, as in the local tier's LRU."""
+        if not valid_wire_key(wire_key):
+            return None
+        path = self._path(wire_key, ".blob")
+        data = _read(path)
+        if data is not None:
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+        return data
 
     def pointer(self, wire_key: str) -> Pointer | None:
         data = _read(self._path(wire_key, ".json")) if valid_wire_key(wire_key) else None
@@ -56,11 +68,49 @@ class Shelf:
         return [pointer for pointer in found if pointer is not None]
 
     def delete(self, wire_key: str) -> None:
-        for suffix in (".blob", ".json"):
+        for suffix in SUFFIXES:
             try:
                 os.unlink(self._path(wire_key, suffix))
             except (OSError, KeyError):
                 pass
+
+    def evict_to(self, max_bytes: int, keep: str = "") -> list[Pointer]:
+        """Drop least recently used entries until blobs and pointers fit in `max_bytes`; returns the
+        pointers of the entries that went, so their IPFS pins can go too."""
+        sizes, used = self._usage()
+        total = sum(sizes.values())
+        evicted = []
+        for wire_key in sorted(used, key=used.__getitem__):
+            if total <= max_bytes:
+                break
+            if wire_key == keep:
+                continue
+            pointer = self.pointer(wire_key)
+            self.delete(wire_key)
+            total -= sizes[wire_key]
+            if pointer is not None:
+                evicted.append(pointer)
+        return evicted
+
+    def _usage(self) -> tuple[dict[str, int], dict[str, float]]:
+        """Bytes on disk per wire key, and when each was last used (its newest file's mtime)."""
+        sizes: dict[str, int] = {}
+        used: dict[str, float] = {}
+        try:
+            items = list(os.scandir(self.root))
+        except OSError:
+            return sizes, used
+        for item in items:
+            wire_key, suffix = os.path.splitext(item.name)
+            if suffix not in SUFFIXES or not valid_wire_key(wire_key):
+                continue  # temp files of writers, anything not ours
+            try:
+                info = item.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            sizes[wire_key] = sizes.get(wire_key, 0) + info.st_size
+            used[wire_key] = max(used.get(wire_key, 0.0), info.st_mtime)
+        return sizes, used
 
 
 def _read(path: str) -> bytes | None:

@@ -1,8 +1,9 @@
-"""Sealing, key derivation, the wire format, kept streams and the daemon's deadline, without any
-network peers."""
+"""Sealing, key derivation, the wire format, kept streams, the shelf's cap and the daemon's deadline,
+without any network peers."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import time
@@ -12,8 +13,10 @@ import pytest
 import trio
 import trio.testing
 
+from ghcache import config, stats
 from ghcache.daemon import p2p, protocol
 from ghcache.daemon.server import Daemon
+from ghcache.daemon.settings import DaemonSettings
 from ghcache.daemon.ipfs import HttpIpfs
 from ghcache.daemon.sharing import NotConfigured, Rejected, Sharing, read_secret
 from ghcache.entry import Entry
@@ -141,3 +144,50 @@ def test_the_daemon_refuses_expired_and_foreign_entries(tmp_path: Path) -> None:
     assert daemon.open_entry("k" * 32, Sharing.from_secret("team", b"x").seal("k" * 32, plain), now, "peer") is None
     log = (tmp_path / "stats.log").read_text()
     assert "expired peer" in log and "reject peer" in log
+
+
+class PinningStore:
+    """An IPFS node in memory: what is pinned, by CID."""
+
+    def __init__(self) -> None:
+        self.pinned: dict[str, bytes] = {}
+
+    async def add(self, data: bytes) -> str:
+        cid = "Qm" + hashlib.sha256(data).hexdigest()
+        self.pinned[cid] = data
+        return cid
+
+    async def cat(self, cid: str, max_size: int) -> bytes:
+        return self.pinned[cid]
+
+    async def unpin(self, cid: str) -> None:
+        del self.pinned[cid]
+
+
+def test_the_shelf_is_capped_by_gh_cache_max_size_like_the_local_tier() -> None:
+    assert DaemonSettings.from_env({"GH_CACHE_MAX_SIZE": "2M"}).max_size == 2 * 1024**2
+    assert DaemonSettings.from_env({}).max_size == config.DEFAULT_MAX_SIZE
+
+
+def test_the_shelf_keeps_to_its_cap_least_recently_used_first_and_unpins_what_goes(tmp_path: Path) -> None:
+    now = time.time()
+    ipfs = PinningStore()
+    daemon = Daemon(str(tmp_path), OURS, ipfs)
+    shelf = tmp_path / "shared"
+    for age, name in enumerate("abc"):  # c is the oldest write...
+        trio.run(daemon.share, f"key {name}", Entry(name.encode() * 1000, b"", 0, now - 1, now + 60).to_bytes())
+        for path in shelf.glob(f"{OURS.wire_key(f'key {name}')}.*"):
+            os.utime(path, (now - 10 * age, now - 10 * age))
+    assert trio.run(daemon.lookup, "key c", now, 0.1)[1] == "daemon"  # ...but the last one read
+    cid_of_b = daemon.shelf.pointer(OURS.wire_key("key b")).cid
+    one_entry = sum(path.stat().st_size for path in shelf.iterdir()) // 3
+    daemon.max_size = 3 * one_entry + one_entry // 2
+    trio.run(daemon.share, "key d", Entry(b"d" * 1000, b"", 0, now - 1, now + 60).to_bytes())
+    held = {pointer.key for pointer in daemon.shelf.pointers()}
+    assert held == {OURS.wire_key(f"key {name}") for name in "acd"}  # b was the least recently used
+    assert len(ipfs.pinned) == 3 and cid_of_b not in ipfs.pinned
+    daemon.max_size = 1  # below one entry: the one just shared stays, alone
+    trio.run(daemon.share, "key e", Entry(b"e" * 1000, b"", 0, now - 1, now + 60).to_bytes())
+    assert [pointer.key for pointer in daemon.shelf.pointers()] == [OURS.wire_key("key e")]
+    assert len(ipfs.pinned) == 1
+    assert stats.load(str(tmp_path)).counters["evict daemon"].count == 4
