@@ -7,21 +7,23 @@ local hit and the uncached call (300 ms injected upstream latency), and the upst
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "p2p")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "p2p"), str(ROOT / "scripts")]
 
+from benchlib import interleaved_medians, row, timed  # noqa: E402
 from fakehub import FakeHub  # noqa: E402
 from p2prig import Node, install_ipfs, ipfs_node, wait_for  # noqa: E402
 
-REPEATS = 7
+RUNS = 25  # per case: with 7 the medians moved by several ms from run to run
 LATENCY_MS = 300
+SHIM = str(ROOT / "shims" / "gh")
 CI_WORKLOAD = [  # the reads of one CI job; each job runs them twice (setup and report steps)
     ("api", "repos/octo/hello"), ("api", "repos/octo/hello/releases"), ("api", "repos/octo/hello/labels"),
     ("repo", "view", "octo/hello"), ("issue", "list", "-R", "octo/hello"), ("pr", "list", "-R", "octo/hello"),
@@ -31,28 +33,23 @@ CI_WORKLOAD = [  # the reads of one CI job; each job runs them twice (setup and 
 RUNNERS = 4
 
 
-def _timed(node: Node, args: tuple[str, ...], before=None, **extra: str) -> float:
-    """Median whole-process ms of `gh args` on `node`; `before` runs untimed before each call."""
-    times = []
-    for _ in range(REPEATS):
-        if before:
+def _case(node: Node, args: tuple[str, ...], before: Callable[[], None] | None = None,
+          **extra: str) -> Callable[[], float]:
+    """One whole `gh args` process through the shim on `node`, in ms; `before` runs untimed first."""
+    env = {**node.env, **extra}
+
+    def case() -> float:
+        if before is not None:
             before()
-        started = time.perf_counter()
-        done = node.gh(*args, **extra)
-        times.append((time.perf_counter() - started) * 1000)
-        assert done.returncode == 0, done.stderr
-    return statistics.median(times)
+        return timed([SHIM, *args], env, str(node.rig.home))
+
+    return case
 
 
 def _forget_locally(node: Node) -> None:
     """Drop the node's local entries and its daemon's shelf, so the next call must ask the network."""
     for name in ("entries", "shared"):
         shutil.rmtree(node.cache_dir / name, ignore_errors=True)
-
-
-def _row(what: str, how: str, median_ms: float, anchor: str, anchor_ms: float) -> dict:
-    return {"what": what, "how": how, "median_ms": round(median_ms, 1), "anchor": anchor,
-            "ratio": round(median_ms / anchor_ms, 3)}
 
 
 def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
@@ -62,25 +59,34 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
     try:
         wait_for(lambda: b.status().get("peers"), 20, "b to connect")
         view, issues = ("api", "repos/octo/hello"), ("issue", "list", "-R", "octo/hello")
-        uncached = _timed(a, view, lambda: shutil.rmtree(a.cache_dir / "entries", ignore_errors=True), GH_CACHE="0")
-        local = _timed(a, view)
-        peer = _timed(b, view, lambda: _forget_locally(b))
-        a.gh(*issues)
+        assert a.gh(*view).returncode == 0
+        hub.clear_requests()
+        medians = interleaved_medians({
+            "uncached": _case(a, view, GH_CACHE="0"),
+            "local": _case(a, view),
+            "peer": _case(b, view, lambda: _forget_locally(b)),
+        }, RUNS)
+        assert hub.upstream_count() == RUNS, "only the uncached calls may reach fakehub"
+        assert a.gh(*issues).returncode == 0
         wait_for(lambda: b.status().get("hints", 0) >= 2, 20, "b to hear the issue list's announcement")
         a.stop()  # only IPFS has it now
-        ipfs = _timed(b, issues, lambda: _forget_locally(b))
-        assert b.stats().get("hit ipfs", 0) >= REPEATS and b.stats().get("hit peer", 0) >= REPEATS
+        medians |= interleaved_medians({"ipfs": _case(b, issues, lambda: _forget_locally(b))}, RUNS)
+        assert b.stats().get("hit ipfs", 0) >= RUNS and b.stats().get("hit peer", 0) >= RUNS
     finally:
         a.stop()
         b.stop()
-    how = f"whole gh process through the shim, real gh 2.102, fakehub with {LATENCY_MS} ms latency, median of {REPEATS}"
-    anchor = f"uncached call ({LATENCY_MS} ms upstream latency)"
-    results.append(_row("uncached call", how, uncached, anchor, uncached))
-    results.append(_row("local hit", how, local, anchor, uncached))
-    results.append(_row("peer hit (libp2p, daemon on loopback)", how + "; local entry removed before each call",
-                        peer, anchor, uncached))
-    results.append(_row("IPFS hit (js-ipfs on loopback, sharing peer gone)", how + "; local entry removed before each call",
-                        ipfs, anchor, uncached))
+    how = (f"whole gh process through the shim, real gh 2.102, fakehub with {LATENCY_MS} ms latency, "
+           f"median of {RUNS}")
+    interleaved = how + " interleaved runs"
+    forgotten = "; local entry and daemon shelf removed before each call"
+    anchor, uncached = f"uncached call ({LATENCY_MS} ms upstream latency)", medians["uncached"]
+    results += [
+        row("uncached call", interleaved, uncached, anchor, uncached),
+        row("local hit", interleaved, medians["local"], anchor, uncached),
+        row("peer hit (libp2p, daemon on loopback)", interleaved + forgotten, medians["peer"], anchor, uncached),
+        row("IPFS hit (js-ipfs on loopback, sharing peer gone)", how + ", run after the others" + forgotten,
+            medians["ipfs"], anchor, uncached),
+    ]
 
 
 def _replay(hub: FakeHub, base: Path, sharing: bool) -> int:
@@ -117,11 +123,11 @@ def run(results: list[dict]) -> None:
             with_sharing = _replay(hub, base, sharing=True)
     how = (f"{RUNNERS} runners (different tokens, separate caches) x a CI job of {len(CI_WORKLOAD)} distinct gh "
            "reads run twice, one job after another")
-    results.append({"what": "upstream calls, 4 runners, no sharing", "how": how, "median_ms": None,
-                    "anchor": "no sharing", "ratio": 1.0, "calls": without})
-    results.append({"what": "upstream calls, 4 runners, sharing over libp2p", "how": how, "median_ms": None,
-                    "anchor": f"no sharing ({without} calls)", "ratio": round(with_sharing / without, 3),
-                    "calls": with_sharing})
+    results += [
+        row(f"upstream calls, {RUNNERS} runners, no sharing", how, None, "same", None, str(without)),
+        row(f"upstream calls, {RUNNERS} runners, sharing over libp2p", how, None, "no sharing", None,
+            f"{with_sharing} ({1 - with_sharing / without:.1%} fewer)"),
+    ]
 
 
 if __name__ == "__main__":
