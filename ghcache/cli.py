@@ -63,7 +63,8 @@ def stats_report(settings: config.Settings) -> dict:
                         if name.startswith("miss ") and name != "miss local"},
         "expired": {name.split()[1]: counter.count for name, counter in summary.counters.items()
                     if name.startswith("expired ")},
-        "evictions": summary.get("evict local").count,
+        "evictions": {name.split()[1]: counter.count for name, counter in summary.counters.items()
+                      if name.startswith("evict ")},
         "errors": summary.get("error local").count,
         "writes": summary.get("write upstream").count,
     }
@@ -100,7 +101,8 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
               f"calls saved      {report['upstream_calls_saved']}",
               f"bytes served     {_human_bytes(report['bytes_served'])}",
               f"stale served     {report['stale_served']}",
-              f"evictions        {report['evictions']}",
+              f"evictions        {sum(report['evictions'].values())}"
+              + "".join(f"  ({tier}: {count})" for tier, count in report["evictions"].items()),
               f"writes seen      {report['writes']}"]
     lines += [f"rejected ({tier})  {count}" for tier, count in report["rejected"].items()]
     lines += [f"misses ({tier})    {count}" for tier, count in report["tier_misses"].items()]

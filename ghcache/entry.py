@@ -57,7 +57,8 @@ class Entry:
         return result
 
     def to_bytes(self) -> bytes:
-        values = {"created": round(self.created * 1e6), "expires": round(self.expires * 1e6),
+        # Truncated to whole microseconds: never later than the real times (a fresh entry stays fresh).
+        values = {"created": int(self.created * 1e6), "expires": int(self.expires * 1e6),
                   "exit_code": self.exit_code, "stdout": len(self.stdout), "stderr": len(self.stderr),
                   "info": len(self.info), "order": len(self.order)}
         fields = b"".join(values[name].to_bytes(size, "little", signed=signed) for name, size, signed in _FIELDS)

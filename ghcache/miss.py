@@ -11,7 +11,7 @@ import time
 from . import invalidation, keys, policy, runner, stats
 from .config import Settings
 from .entry import Entry, pack_order
-from .flight import single_flight
+from .flight import SingleFlight
 from .tiers.local import make_private_dirs
 from .shim import Call, replay, warn
 from .tiers.peer import PeerStore
@@ -58,7 +58,7 @@ def handle_miss(call: Call) -> int:
         warn(f"cache unavailable ({error.strerror}); running gh directly")
         runner.exec_real(call.real_gh, call.args)
     stats.record(root, "miss", "local")
-    with single_flight(root, call.key, LOCK_TIMEOUT) as locked:
+    with SingleFlight(root, call.key, LOCK_TIMEOUT) as locked:
         if locked and not call.settings.refresh:  # another process may have fetched it meanwhile
             entry = call.store.get(call.key)
             if call.usable(entry, call.settings.now()):
