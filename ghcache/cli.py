@@ -58,7 +58,7 @@ def stats_report(settings: config.Settings) -> dict:
         "stale_served": summary.get("stale local").count,
         "rejected": {name.split()[1]: counter.count for name, counter in summary.counters.items()
                      if name.startswith("reject ")},
-        # issue 5: the daemon's tiers (peer, ipfs) miss, and refuse entries that expired elsewhere
+        # the daemon's tiers (peer, ipfs) miss, and refuse entries that expired elsewhere
         "tier_misses": {name.split()[1]: counter.count for name, counter in summary.counters.items()
                         if name.startswith("miss ") and name != "miss local"},
         "expired": {name.split()[1]: counter.count for name, counter in summary.counters.items()
@@ -183,7 +183,7 @@ def clear() -> str:
     return f"cleared {settings.cache_dir}"
 
 
-# -- ghcache daemon (the peer/IPFS tiers; issue 5) ---------------------------------------------
+# -- ghcache daemon: the peer and IPFS tiers --------------------------------------------------------
 @argh.arg("action", choices=["start", "stop", "status"])
 @argh.arg("--foreground", help="run in this process until stopped (systemd, Actions services)")
 def daemon(action: str, foreground: bool = False) -> str:

@@ -54,7 +54,7 @@ class KeyInputs:
             self.gh_stamp, self.config_digest,
         )
 
-    # -- shared key (peer/IPFS tiers; issue 5) --
+    # -- shared key (peer and IPFS tiers) --
     def shared_key(self, namespace: str) -> str:
         """The key across machines: no identity (runners have different tokens; the namespace secret
         scopes sharing instead) and no gh path, only its size as a stand-in for its version."""

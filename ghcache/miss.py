@@ -47,7 +47,7 @@ def _store(call: Call, result: runner.Result, started: float) -> None:
             stats.record(root, "evict", "local")
     except OSError:  # full disk, read-only dir, file size limit: the answer still went out
         stats.record(root, "error", "local")
-    _share(call, entry)  # issue 5: to the daemon, which shares it after we have gone
+    _share(call, entry)  # to the daemon, which shares it after we have gone
 
 
 def handle_miss(call: Call) -> int:
@@ -64,13 +64,13 @@ def handle_miss(call: Call) -> int:
             if call.usable(entry, call.settings.now()):
                 stats.record(root, "hit", "local", len(entry.stdout) + len(entry.stderr))
                 return replay(entry)
-        shared = _from_peers(call)  # issue 5: the daemon's tiers, under the peer deadline
+        shared = _from_peers(call)  # the daemon's tiers, under the peer deadline
         if shared is not None:
             return shared
         return _fetch(call)
 
 
-# -- peer tier (issue 5): the daemon, if one runs; none = local tier only, silently -------------------
+# -- peer tier: the daemon, if one runs; none = local tier only, silently ----------------------------
 def _peer_tier(call: Call) -> tuple[PeerStore, str]:
     from .daemon.settings import namespace
 
