@@ -1,56 +1,59 @@
-"""Start-up half of the hook, run by the venv's `.pth` file in every interpreter.
+"""Start-up half of the hook: `import _autoheal_boot` in the venv's `.pth` file runs it in every interpreter.
 
 `autoheal install` copies this file to site-packages as `_autoheal_boot.py`
 and the rest of autoheal (with urllib3 and platformdirs) to `_autoheal_lib/`.
 At start-up it only chains `sys.excepthook` and arranges for two more hooks
 to be set the moment the program itself imports `threading` (its excepthook)
 and `logging` (the log ring buffer); nothing else is imported until a crash.
+
+Importing the module installs the hook, so the `.pth` line is a bare import:
+`site` compiles that line at every start-up, twice in a venv. Every interpreter
+also pays for loading this module, so it is kept small: the module is its own
+meta-path finder, and the one class it needs is made only when a watched module
+is imported (making a class costs more than loading the rest). No global refers
+to `os`: the chained excepthook keeps these globals alive to the end, and a live
+`os` makes finalization clear os, posixpath and stat one name at a time.
 """
 
-import os
 import sys
 
-_LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_autoheal_lib")
 _OFF = ("0", "false", "no", "off")
 _busy = set()  # thread ids inside autoheal: an error there must not be reported again
+_after_import = {}  # module name -> callback, run right after the program first imports it
 
 
 def install():
+    import os
+
     if os.environ.get("AUTOHEAL_ENABLED", "").strip().lower() in _OFF:
         return
     if getattr(sys.excepthook, "autoheal", False):
         return
-    sys.excepthook = _chained_excepthook(sys.excepthook)
-    after_import = {"threading": _chain_threading, "logging": _record_logs}
-    for name in list(after_import):
+    sys.excepthook = _chained(sys.excepthook, "autoheal.hooks.excepthook")
+    for name, callback in (("threading", _chain_threading), ("logging", _record_logs)):
         if name in sys.modules:
-            after_import.pop(name)(sys.modules[name])
-    if after_import:
-        sys.meta_path.insert(0, _AfterImport(after_import))
+            callback(sys.modules[name])
+        else:
+            _after_import[name] = callback
+    if _after_import:
+        sys.meta_path.insert(0, sys.modules[__name__])
 
 
-def _chained_excepthook(previous):
-    def excepthook(exc_type, exc, tb):
+def _chained(previous, module):
+    """A hook that calls `previous` (the user's traceback first, unchanged), then autoheal's `module`.handle."""
+
+    def hook(*args):
         try:
-            previous(exc_type, exc, tb)  # the user's traceback first, unchanged
+            previous(*args)
         finally:
-            _run("autoheal.hooks.excepthook", "handle", exc_type, exc, tb)
+            _run(module, "handle", *args)
 
-    excepthook.autoheal = True
-    return excepthook
+    hook.autoheal = True
+    return hook
 
 
 def _chain_threading(threading):
-    previous = threading.excepthook
-
-    def excepthook(args):
-        try:
-            previous(args)
-        finally:
-            _run("autoheal.hooks.threads", "handle", args)
-
-    excepthook.autoheal = True
-    threading.excepthook = excepthook
+    threading.excepthook = _chained(threading.excepthook, "autoheal.hooks.threads")
 
 
 def _record_logs(logging):
@@ -60,6 +63,7 @@ def _record_logs(logging):
 def _run(module, function, *args):
     """Call autoheal code; whatever goes wrong in it stays here."""
     import _thread
+    import os
 
     me = _thread.get_ident()
     if me in _busy:
@@ -67,8 +71,9 @@ def _run(module, function, *args):
     _busy.add(me)
     try:
         # Appended, so the program's own copies of these packages keep priority.
-        if os.path.isdir(_LIB) and _LIB not in sys.path:
-            sys.path.append(_LIB)
+        lib = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_autoheal_lib")
+        if os.path.isdir(lib) and lib not in sys.path:
+            sys.path.append(lib)
         getattr(__import__(module, fromlist=[function]), function)(*args)
     except BaseException:
         pass
@@ -76,40 +81,41 @@ def _run(module, function, *args):
         _busy.discard(me)
 
 
-class _AfterImport:
-    """Meta-path finder that runs a callback right after a watched module is first imported."""
-
-    def __init__(self, callbacks):
-        self.callbacks = callbacks
-
-    def find_spec(self, name, path=None, target=None):
-        if name not in self.callbacks:
-            return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(name, path, target) if finder is not self and find else None
-            if spec is not None and spec.loader is not None:
-                spec.loader = _LoadThen(spec.loader, self.callbacks.pop(name))
-                if not self.callbacks:
-                    sys.meta_path.remove(self)
-                return spec
+def find_spec(name, path=None, target=None):
+    """Meta-path finder protocol (this module is on sys.meta_path): catch a watched module's import."""
+    if name not in _after_import:
         return None
+    me = sys.modules[__name__]
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        spec = find(name, path, target) if finder is not me and find else None
+        if spec is not None and spec.loader is not None:
+            spec.loader = _load_then(spec.loader, _after_import.pop(name))
+            if not _after_import:
+                sys.meta_path.remove(me)
+            return spec
+    return None
 
 
-class _LoadThen:
-    """Wraps a loader: load the module as usual, then hand it to the callback."""
+def _load_then(loader, callback):
+    """Wrap a loader: load the module as usual, then hand it to the callback."""
 
-    def __init__(self, loader, callback):
-        self.loader = loader
-        self.callback = callback
+    class LoadThen:
+        def create_module(self, spec):
+            return loader.create_module(spec)
 
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
+        def exec_module(self, module):
+            module.__loader__ = module.__spec__.loader = loader
+            loader.exec_module(module)
+            callback(module)
 
-    def exec_module(self, module):
-        module.__loader__ = module.__spec__.loader = self.loader
-        self.loader.exec_module(module)
-        self.callback(module)
+        def __getattr__(self, name):
+            return getattr(loader, name)
 
-    def __getattr__(self, name):
-        return getattr(self.loader, name)
+    return LoadThen()
+
+
+try:
+    install()
+except Exception:  # a .pth line that raises makes `site` print a traceback at every start-up
+    pass

@@ -1,7 +1,7 @@
 """Put the hook into a venv (and take it out again, leaving the venv as it was).
 
 What goes into the venv's site-packages:
-  autoheal_hook.pth      one `import` line, run by `site` at every start-up
+  autoheal_hook.pth      `import _autoheal_boot`, run by `site` at every start-up (see PTH_LINE)
   _autoheal_boot.py      autoheal/boot.py, the start-up half
   _autoheal_lib/         the parts of autoheal a report needs, urllib3 and platformdirs, so the venv keeps
                          working when the zipapp moves; plus manifest.json
@@ -25,6 +25,12 @@ BOOT = "_autoheal_boot"
 LIB = "_autoheal_lib"
 DEPENDENCIES = ("urllib3", "platformdirs")
 HOOK_SUBPACKAGES = ("hooks", "sinks")  # with autoheal's top-level modules: all a crash report needs
+# Importing the boot module installs the hook, so the line is one bare import: `site` compiles the
+# line at every start-up (twice in a venv), and each further statement adds to that. A line that
+# loads the .pyc itself, skipping the import system, measured no faster: its longer source costs what
+# the skipped search saves. The import system also copes with a .pyc that does not fit the interpreter
+# (another Python's magic number, a truncated file) by compiling the source instead.
+PTH_LINE = f"import {BOOT}\n"
 
 
 class InstallError(Exception):
@@ -76,7 +82,7 @@ def install(venv: Path) -> Path:
     (site / LIB / "manifest.json").write_text(json.dumps({"created_dirs": created}), encoding="utf-8")
     _compile(venv, [site / f"{BOOT}.py", site / LIB])
     pth = site / PTH
-    pth.write_text(f"import {BOOT}; {BOOT}.install()\n", encoding="utf-8")  # last: a half install stays inert
+    pth.write_text(PTH_LINE, encoding="utf-8")  # last: a half install stays inert
     return pth
 
 

@@ -41,6 +41,32 @@ def test_existing_sitecustomize_is_left_alone(tmp_path):
     assert (site / "sitecustomize.py").read_text().startswith("import sys")
 
 
+def _foreign_magic(pyc: bytes) -> bytes:
+    return b"\x00\x00\r\n" + pyc[4:]
+
+
+def _truncated(pyc: bytes) -> bytes:
+    return pyc[:10]
+
+
+def _garbage(pyc: bytes) -> bytes:
+    return bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize("damage", [None, _foreign_magic, _truncated, _garbage])
+def test_start_up_prints_nothing_and_hooks_even_with_a_boot_pyc_that_does_not_fit(tmp_path, damage):
+    """Another Python's magic number, a truncated or garbled file: the import falls back to the source, silently."""
+    venv = make_venv(tmp_path / "venv")
+    install.install(venv)
+    if damage:
+        pyc = next((install.site_packages(venv) / "__pycache__").glob(f"{install.BOOT}.*.pyc"))
+        pyc.write_bytes(damage(pyc.read_bytes()))
+    code = ("import sys, threading, logging\n"
+            "print(sys.excepthook.autoheal, threading.excepthook.autoheal, logging.Logger.callHandlers.autoheal_recorder)")
+    done = subprocess.run([str(venv / "bin/python"), "-c", code], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr, done.stdout.split()) == (0, "", ["True", "True", "True"])
+
+
 def test_zipapp_install_keeps_working_after_the_zipapp_is_deleted(tmp_path, hub, env):
     pyz = _build_zipapp(tmp_path)
     venv = make_venv(tmp_path / "venv")
