@@ -6,22 +6,23 @@ anchor row of each comparison is measured in the same run, interleaved, on the s
 
 from __future__ import annotations
 
-import statistics
+import itertools
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "scripts")]
 
-from autoheal import install  # noqa: E402
-from fakehub import FakeHub  # noqa: E402
+from benchlib import interleaved_medians, row, timed
+from fakehub import FakeHub
 
-STARTUP_RUNS = 40
+from autoheal import install
+
+STARTUP_RUNS = 200  # the hook adds a few per cent to ~10 ms, in the noise of fewer runs on a busy machine
 CRASH_RUNS = 10
-CRASH = "def crash_{n}():\n    raise ValueError('bench crash {n}')\ncrash_{n}()\n"
+CRASH = "def {n}():\n    raise ValueError('bench {n}')\n{n}()\n"
 
 
 def run(results: list[dict]) -> None:
@@ -35,14 +36,12 @@ def run(results: list[dict]) -> None:
 
 
 def _startup(results: list[dict], plain: Path, hooked: Path) -> None:
-    times: dict[Path, list[float]] = {plain: [], hooked: []}
-    for _ in range(STARTUP_RUNS):
-        for venv in (plain, hooked):  # interleaved, so drift hits both alike
-            times[venv].append(_timed([str(venv / "bin/python"), "-c", "pass"], {}))
-    base, with_hook = statistics.median(times[plain]), statistics.median(times[hooked])
+    medians = interleaved_medians({venv: lambda venv=venv: timed([str(venv / "bin/python"), "-c", "pass"])
+                                   for venv in (plain, hooked)}, STARTUP_RUNS)
+    base, with_hook = medians[plain], medians[hooked]
     how = f"python -c pass, whole process, median of {STARTUP_RUNS}"
-    results.append(_row("venv start-up without autoheal", how, base, "venv start-up without autoheal", base))
-    results.append(_row("venv start-up with autoheal hook", how, with_hook, "venv start-up without autoheal", base))
+    results.append(row("venv start-up without autoheal", how, base, "venv start-up without autoheal", base))
+    results.append(row("venv start-up with autoheal hook", how, with_hook, "venv start-up without autoheal", base))
 
 
 def _crash_to_spool(results: list[dict], work: Path, plain: Path, hooked: Path) -> None:
@@ -58,15 +57,18 @@ def _crash_to_issue(results: list[dict], work: Path, plain: Path, hooked: Path) 
 
 
 def _crash_rows(results: list[dict], work: Path, plain: Path, hooked: Path, env: dict, what: str) -> None:
-    times: dict[Path, list[float]] = {plain: [], hooked: []}
-    for n in range(CRASH_RUNS):
-        script = work / f"crash_{n}.py"
-        script.write_text(CRASH.format(n=n))
-        for venv in (plain, hooked):
-            times[venv].append(_timed([str(venv / "bin/python"), str(script)], env))
-    base, hooked_ms = statistics.median(times[plain]), statistics.median(times[hooked])
+    numbers = itertools.count()
+
+    def crash(venv: Path) -> float:
+        """A crash never seen before (its own function name), so with the hook each run files a new issue."""
+        script = work / f"crash_{next(numbers)}.py"
+        script.write_text(CRASH.format(n=script.stem))
+        return timed([str(venv / "bin/python"), str(script)], env)
+
+    medians = interleaved_medians({venv: lambda venv=venv: crash(venv) for venv in (plain, hooked)}, CRASH_RUNS)
+    base, hooked_ms = medians[plain], medians[hooked]
     how = f"whole crashing process, median of {CRASH_RUNS}; added time = {hooked_ms - base:.1f} ms"
-    results.append(_row(what, how, hooked_ms, "same crash without autoheal", base))
+    results.append(row(what, how, hooked_ms, "same crash without autoheal", base))
 
 
 def _env(state: Path, api_url: str, token: str) -> dict:
@@ -80,19 +82,8 @@ def _venv(path: Path) -> Path:
     return path
 
 
-def _timed(command: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, env=env or None, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return (time.perf_counter() - started) * 1000
-
-
-def _row(what: str, how: str, median_ms: float, anchor: str, anchor_ms: float) -> dict:
-    return {"what": what, "how": how, "median_ms": round(median_ms, 2), "anchor": anchor,
-            "ratio": round(median_ms / anchor_ms, 3)}
-
-
 if __name__ == "__main__":
     rows: list[dict] = []
     run(rows)
-    for row in rows:
-        print(f"{row['what']:<55} {row['median_ms']:>8.2f} ms  x{row['ratio']:<6} ({row['how']})")
+    for line in rows:
+        print(f"{line['what']:<55} {line['median_ms']:>8.2f} ms  x{line['ratio']:<6} ({line['how']})")
