@@ -1,18 +1,21 @@
-"""Start-up half of the hook: `import _autoheal_boot` in the venv's `.pth` file runs it in every interpreter.
+# autoheal start-up hook (install.MARKER): installed by `autoheal install`, removed by `autoheal uninstall`.
+"""Start-up half of the hook, run in every interpreter of the venv: by the `.pth` line `import _autoheal_boot`,
+or, installed with `--sitecustomize`, as the venv's `sitecustomize.py`.
 
-`autoheal install` copies this file to site-packages as `_autoheal_boot.py`
-and the rest of autoheal (with urllib3 and platformdirs) to `_autoheal_lib/`.
+`autoheal install` copies this file to site-packages (as `_autoheal_boot.py` or
+`sitecustomize.py`) and the rest of autoheal (with urllib3 and platformdirs) to `_autoheal_lib/`.
 At start-up it only chains `sys.excepthook` and arranges for two more hooks
 to be set the moment the program itself imports `threading` (its excepthook)
 and `logging` (the log ring buffer); nothing else is imported until a crash.
 
 Importing the module installs the hook, so the `.pth` line is a bare import:
-`site` compiles that line at every start-up, twice in a venv. Every interpreter
-also pays for loading this module, so it is kept small: the module is its own
-meta-path finder, and the one class it needs is made only when a watched module
-is imported (making a class costs more than loading the rest). No global refers
-to `os`: the chained excepthook keeps these globals alive to the end, and a live
-`os` makes finalization clear os, posixpath and stat one name at a time.
+`site` compiles that line at every start-up, twice in a venv. As `sitecustomize`
+the module costs less: `site` searches for that name anyway, and there is no line
+to compile. Every interpreter also pays for loading this module, so it is kept small:
+the module is its own meta-path finder, and the one class it needs is made only when
+a watched module is imported (making a class costs more than loading the rest). No
+global refers to `os`: the chained excepthook keeps these globals alive to the end,
+and a live `os` makes finalization clear os, posixpath and stat one name at a time.
 """
 
 import sys
@@ -20,6 +23,7 @@ import sys
 _OFF = ("0", "false", "no", "off")
 _busy = set()  # thread ids inside autoheal: an error there must not be reported again
 _after_import = {}  # module name -> callback, run right after the program first imports it
+_me = sys.modules[__name__]  # the meta-path finder; as `sitecustomize` it hands that name to the chained one
 
 
 def install():
@@ -36,7 +40,7 @@ def install():
         else:
             _after_import[name] = callback
     if _after_import:
-        sys.meta_path.insert(0, sys.modules[__name__])
+        sys.meta_path.insert(0, _me)
 
 
 def _chained(previous, module):
@@ -85,14 +89,13 @@ def find_spec(name, path=None, target=None):
     """Meta-path finder protocol (this module is on sys.meta_path): catch a watched module's import."""
     if name not in _after_import:
         return None
-    me = sys.modules[__name__]
     for finder in sys.meta_path:
         find = getattr(finder, "find_spec", None)
-        spec = find(name, path, target) if finder is not me and find else None
+        spec = find(name, path, target) if finder is not _me and find else None
         if spec is not None and spec.loader is not None:
             spec.loader = _load_then(spec.loader, _after_import.pop(name))
             if not _after_import:
-                sys.meta_path.remove(me)
+                sys.meta_path.remove(_me)
             return spec
     return None
 
@@ -115,7 +118,43 @@ def _load_then(loader, callback):
     return LoadThen()
 
 
+def _chain_sitecustomize():
+    """Run the sitecustomize that `import sitecustomize` would have found without autoheal, as `sitecustomize`.
+
+    It runs under its own name, so its globals, `import sitecustomize` and its errors (which `site`
+    prints) stay as they were; the hook is installed after it, so it chains to hooks the module sets.
+    """
+    # importlib.util's own function, without the imports importlib.util would cost
+    from _frozen_importlib import module_from_spec
+
+    spec = _find_chained()
+    if spec is not None:
+        sys.modules[__name__] = module = module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+def _find_chained():
+    """The venv's own sitecustomize.py (install.CHAINED keeps it), else the next one along sys.path; or None.
+
+    Earlier sys.path entries have none, or `site` would have imported that one instead of this module.
+    """
+    import os
+    from _frozen_importlib_external import PathFinder, spec_from_file_location
+
+    here = os.path.dirname(__file__)
+    kept = os.path.join(here, "_autoheal_chained_sitecustomize.py")
+    if os.path.exists(kept):
+        return spec_from_file_location(__name__, kept)
+    if here in sys.path:
+        return PathFinder.find_spec(__name__, sys.path[sys.path.index(here) + 1:])
+    return None
+
+
 try:
-    install()
-except Exception:  # a .pth line that raises makes `site` print a traceback at every start-up
-    pass
+    if __name__ == "sitecustomize":
+        _chain_sitecustomize()  # its errors go on to `site`, as they would without autoheal
+finally:
+    try:
+        install()
+    except Exception:  # an error raised here would make `site` print it at every start-up
+        pass

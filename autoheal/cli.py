@@ -82,19 +82,24 @@ def config(set_: list[str] | None = None, get: str | None = None) -> str:
 
 
 @argh.arg("--venv", help="venv to install into (default: the active one)")
-def install(venv: str | None = None) -> str:
-    """Make every interpreter of the venv report its crashes (a .pth start-up hook)."""
+@argh.arg("--sitecustomize", help="start the hook from the venv's sitecustomize.py, chained to its own one, "
+                                  "instead of a .pth file: cheaper start-up")
+def install(venv: str | None = None, sitecustomize: bool = False) -> str:
+    """Make every interpreter of the venv report its crashes (a .pth start-up hook, or sitecustomize.py)."""
     target = _venv(venv)
+    mode = install_module.SITECUSTOMIZE_MODE if sitecustomize else install_module.PTH_MODE
     try:
-        pth = install_module.install(target)
+        hook = install_module.install(target, mode)
     except install_module.InstallError as e:
         raise UserError(str(e)) from None
-    return f"autoheal hook installed: {pth}"
+    kept = hook.with_name(f"{install_module.CHAINED}.py")
+    chained = f"\nthe venv's own sitecustomize runs first, kept as {kept}" if sitecustomize and kept.exists() else ""
+    return f"autoheal hook installed: {hook}{chained}"
 
 
 @argh.arg("--venv", help="venv to remove the hook from (default: the active one)")
 def uninstall(venv: str | None = None) -> str:
-    """Remove the hook; the venv is left exactly as it was before install."""
+    """Remove the hook (either mode); the venv is left exactly as it was before install."""
     target = _venv(venv)
     try:
         removed = install_module.uninstall(target)
@@ -191,9 +196,10 @@ def _venv(venv: str | None) -> Path:
         raise UserError(str(e)) from None
 
 
-def _hook_in_active_venv() -> bool | None:
+def _hook_in_active_venv() -> str | bool | None:
+    """How the hook starts in the active venv ("pth" or "sitecustomize"), False if it is not installed, None outside a venv."""
     try:
-        return install_module.is_installed(install_module.find_venv(None))
+        return install_module.installed_mode(install_module.find_venv(None)) or False
     except install_module.InstallError:
         return None
 

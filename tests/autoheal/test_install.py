@@ -1,7 +1,12 @@
-"""Installing into a venv: idempotent, self-contained (works once the zipapp is gone), and fully undone."""
+"""Installing into a venv: idempotent, self-contained (works once the zipapp is gone), and fully undone.
+
+Both modes: the default .pth file, and `--sitecustomize`, which chains to the venv's own sitecustomize.py.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,22 +17,50 @@ import argh
 import platformdirs
 import pytest
 import urllib3
-from ahtest import autoheal_issues, make_venv, run_script, tree_digest
+from ahtest import autoheal_cli, autoheal_issues, make_venv, run_script, tree_digest
 
 import autoheal
 from autoheal import install
 
+MODES = (install.PTH_MODE, install.SITECUSTOMIZE_MODE)
+OWN_SITECUSTOMIZE = "import sys\nsys.SITECUSTOMIZED = __name__\nVALUE = 42\n"
+HOOKS_SET = ("import sys, threading, logging\n"
+             "print(sys.excepthook.autoheal, threading.excepthook.autoheal, logging.Logger.callHandlers.autoheal_recorder)")
 
-def test_install_twice_then_uninstall_restores_the_venv_exactly(tmp_path):
+
+@pytest.mark.parametrize("own_sitecustomize", [False, True])
+@pytest.mark.parametrize("mode", MODES)
+def test_install_twice_then_uninstall_restores_the_venv_exactly(tmp_path, mode, own_sitecustomize):
     venv = make_venv(tmp_path / "venv")
+    if own_sitecustomize:
+        _add_own_sitecustomize(venv)
     before = tree_digest(venv)
-    install.install(venv)
+    install.install(venv, mode)
     once = tree_digest(venv)
-    install.install(venv)
+    install.install(venv, mode)
     assert tree_digest(venv) == once
+    assert install.installed_mode(venv) == mode
     assert install.uninstall(venv) is True
     assert tree_digest(venv) == before
     assert install.uninstall(venv) is False
+    if own_sitecustomize:
+        assert (install.site_packages(venv) / "sitecustomize.py").stat().st_mode & 0o777 == 0o640
+
+
+def test_switching_modes_leaves_what_a_fresh_install_of_the_new_mode_would(tmp_path):
+    venv = make_venv(tmp_path / "venv")
+    _add_own_sitecustomize(venv)
+    before = tree_digest(venv)
+    fresh = {}
+    for mode in MODES:
+        install.install(venv, mode)
+        fresh[mode] = tree_digest(venv)
+        install.uninstall(venv)
+    for mode in (*MODES, *reversed(MODES)):
+        install.install(venv, mode)
+        assert (install.installed_mode(venv), tree_digest(venv)) == (mode, fresh[mode])
+    install.uninstall(venv)
+    assert tree_digest(venv) == before
 
 
 def test_existing_sitecustomize_is_left_alone(tmp_path):
@@ -54,17 +87,84 @@ def _garbage(pyc: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage", [None, _foreign_magic, _truncated, _garbage])
-def test_start_up_prints_nothing_and_hooks_even_with_a_boot_pyc_that_does_not_fit(tmp_path, damage):
+@pytest.mark.parametrize("mode", MODES)
+def test_start_up_prints_nothing_and_hooks_even_with_a_boot_pyc_that_does_not_fit(tmp_path, mode, damage):
     """Another Python's magic number, a truncated or garbled file: the import falls back to the source, silently."""
     venv = make_venv(tmp_path / "venv")
-    install.install(venv)
+    hook = install.install(venv, mode)
     if damage:
-        pyc = next((install.site_packages(venv) / "__pycache__").glob(f"{install.BOOT}.*.pyc"))
+        boot = install.BOOT if mode == install.PTH_MODE else hook.stem
+        pyc = next((install.site_packages(venv) / "__pycache__").glob(f"{boot}.*.pyc"))
         pyc.write_bytes(damage(pyc.read_bytes()))
-    code = ("import sys, threading, logging\n"
-            "print(sys.excepthook.autoheal, threading.excepthook.autoheal, logging.Logger.callHandlers.autoheal_recorder)")
-    done = subprocess.run([str(venv / "bin/python"), "-c", code], capture_output=True, text=True, check=False)
+    done = subprocess.run([str(venv / "bin/python"), "-c", HOOKS_SET], capture_output=True, text=True, check=False)
     assert (done.returncode, done.stderr, done.stdout.split()) == (0, "", ["True", "True", "True"])
+
+
+def test_sitecustomize_mode_files_one_issue_for_a_crash(tmp_path, hub, env):
+    venv = make_venv(tmp_path / "venv")
+    install.install(venv, install.SITECUSTOMIZE_MODE)
+    result = run_script(venv, "def load():\n    raise KeyError('item 7')\nload()\n", env)
+    assert result.returncode == 1 and "KeyError: 'item 7'" in result.stderr
+    [issue] = autoheal_issues(hub)
+    assert issue.title == "KeyError: 'item 7'"
+
+
+def test_sitecustomize_mode_runs_the_venvs_own_first_as_sitecustomize(tmp_path, hub, env):
+    """Its side effect and globals as before, `import sitecustomize` is still it, and the hook chains to its hook."""
+    venv = make_venv(tmp_path / "venv")
+    own = OWN_SITECUSTOMIZE + "def own_hook(*args):\n    print('own hook saw', args[1])\nsys.excepthook = own_hook\n"
+    _add_own_sitecustomize(venv, own)
+    install.install(venv, install.SITECUSTOMIZE_MODE)
+    code = "import sys, sitecustomize\nprint(sys.SITECUSTOMIZED, sitecustomize.VALUE)\nraise ValueError('late')\n"
+    result = run_script(venv, code, env)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "sitecustomize 42\nown hook saw late\n", "")
+    assert [i.title for i in autoheal_issues(hub)] == ["ValueError: late"]
+
+
+def test_sitecustomize_mode_chains_to_one_further_along_sys_path(tmp_path, hub, env):
+    """Here a directory that a .pth file appends after site-packages: without autoheal its sitecustomize ran."""
+    venv = make_venv(tmp_path / "venv")
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "sitecustomize.py").write_text(OWN_SITECUSTOMIZE)
+    (install.site_packages(venv) / "later.pth").write_text(f"{later}\n")
+    install.install(venv, install.SITECUSTOMIZE_MODE)
+    done = subprocess.run([str(venv / "bin/python"), "-c", "import sys; print(sys.SITECUSTOMIZED, sys.excepthook.autoheal)"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert (done.stdout, done.stderr) == ("sitecustomize True\n", "")
+
+
+def test_an_error_in_the_venvs_own_sitecustomize_prints_as_before_and_the_hook_still_starts(tmp_path, hub, env):
+    broken = "import sys\nsys.SITECUSTOMIZED = True\nraise ValueError('broken customize')\n"
+    plain, hooked = make_venv(tmp_path / "plain"), make_venv(tmp_path / "hooked")
+    for venv in (plain, hooked):
+        _add_own_sitecustomize(venv, broken)
+    install.install(hooked, install.SITECUSTOMIZE_MODE)
+    code = "import sys\nprint(sys.SITECUSTOMIZED, 'sitecustomize' in sys.modules)\nraise OSError('crash')\n"
+    without, with_hook = run_script(plain, code, env), run_script(hooked, code, env)
+    assert "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nValueError: broken customize\n" in without.stderr
+    assert (with_hook.returncode, with_hook.stdout, with_hook.stderr) == (without.returncode, without.stdout, without.stderr)
+    assert [i.title for i in autoheal_issues(hub)] == ["OSError: crash"]
+
+
+def test_sitecustomize_mode_refuses_a_sitecustomize_it_cannot_chain_to(tmp_path):
+    venv = make_venv(tmp_path / "venv")
+    package = install.site_packages(venv) / "sitecustomize"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    with pytest.raises(install.InstallError, match="can chain to"):
+        install.install(venv, install.SITECUSTOMIZE_MODE)
+    assert install.installed_mode(venv) is None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_status_shows_how_the_hook_starts_in_the_active_venv(tmp_path, env, mode):
+    venv = make_venv(tmp_path / "venv")
+    active = {**env, "VIRTUAL_ENV": str(venv)}
+    assert json.loads(autoheal_cli(active, "status", "--json").stdout)["hook_in_active_venv"] is False
+    flag = ["--sitecustomize"] if mode == install.SITECUSTOMIZE_MODE else []
+    assert autoheal_cli(active, "install", *flag).returncode == 0
+    assert json.loads(autoheal_cli(active, "status", "--json").stdout)["hook_in_active_venv"] == mode
 
 
 def test_zipapp_install_keeps_working_after_the_zipapp_is_deleted(tmp_path, hub, env):
@@ -80,6 +180,16 @@ def test_zipapp_install_keeps_working_after_the_zipapp_is_deleted(tmp_path, hub,
 def test_install_refuses_a_directory_that_is_not_a_venv(tmp_path):
     with pytest.raises(install.InstallError, match="not a venv"):
         install.find_venv(str(tmp_path))
+
+
+def _add_own_sitecustomize(venv: Path, source: str = OWN_SITECUSTOMIZE) -> None:
+    """The venv's own sitecustomize.py, not world-readable, with the .pyc its first start-up writes."""
+    own = install.site_packages(venv) / "sitecustomize.py"
+    own.write_text(source)
+    own.chmod(0o640)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([str(venv / "bin/python"), "-c", "pass"], env=env, capture_output=True, check=True)
+    assert next((own.parent / "__pycache__").glob("sitecustomize.*.pyc"))
 
 
 def _build_zipapp(tmp_path: Path) -> Path:
