@@ -28,20 +28,24 @@ CRASH = "def {n}():\n    raise ValueError('bench {n}')\n{n}()\n"
 def run(results: list[dict]) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-autoheal-") as tmp:
         work = Path(tmp)
-        plain, hooked = _venv(work / "plain"), _venv(work / "hooked")
+        plain, hooked, customized = _venv(work / "plain"), _venv(work / "hooked"), _venv(work / "customized")
         install.install(hooked)
-        _startup(results, plain, hooked)
+        install.install(customized, install.SITECUSTOMIZE_MODE)
+        _startup(results, plain, hooked, customized)
         _crash_to_spool(results, work, plain, hooked)
         _crash_to_issue(results, work, plain, hooked)
 
 
-def _startup(results: list[dict], plain: Path, hooked: Path) -> None:
+def _startup(results: list[dict], plain: Path, hooked: Path, customized: Path) -> None:
+    """The plain venv and the hook in both modes (.pth and --sitecustomize), interleaved in one run."""
     medians = interleaved_medians({venv: lambda venv=venv: timed([str(venv / "bin/python"), "-c", "pass"])
-                                   for venv in (plain, hooked)}, STARTUP_RUNS)
-    base, with_hook = medians[plain], medians[hooked]
-    how = f"python -c pass, whole process, median of {STARTUP_RUNS}"
-    results.append(row("venv start-up without autoheal", how, base, "venv start-up without autoheal", base))
-    results.append(row("venv start-up with autoheal hook", how, with_hook, "venv start-up without autoheal", base))
+                                   for venv in (plain, hooked, customized)}, STARTUP_RUNS)
+    base = medians[plain]
+    how = f"python -c pass, whole process, median of {STARTUP_RUNS} interleaved rounds"
+    anchor = "venv start-up without autoheal"
+    results.append(row(anchor, how, base, anchor, base))
+    results.append(row("venv start-up with autoheal hook (.pth)", how, medians[hooked], anchor, base))
+    results.append(row("venv start-up with autoheal hook (--sitecustomize)", how, medians[customized], anchor, base))
 
 
 def _crash_to_spool(results: list[dict], work: Path, plain: Path, hooked: Path) -> None:
