@@ -35,7 +35,7 @@ def _entry(call: Call, result: runner.Result, started: float, ttl: float) -> Ent
                  pack_order(result.segments), call.key)
 
 
-def _store(call: Call, result: runner.Result, started: float) -> None:
+def _store(call: Call, result: runner.Result, started: float, peers: PeerTier) -> None:
     ttl = call.settings.ttl(call.decision.data_class or "api")
     if ttl <= 0:
         return
@@ -47,7 +47,7 @@ def _store(call: Call, result: runner.Result, started: float) -> None:
             stats.record(root, "evict", "local")
     except OSError:  # full disk, read-only dir, file size limit: the answer still went out
         stats.record(root, "error", "local")
-    _share(call, entry)  # to the daemon, which shares it after we have gone
+    peers.store.put(peers.key, entry)  # to the daemon, which shares it after we have gone
 
 
 def handle_miss(call: Call) -> int:
@@ -59,31 +59,41 @@ def handle_miss(call: Call) -> int:
         runner.exec_real(call.real_gh, call.args)
     stats.record(root, "miss", "local")
     with SingleFlight(root, call.key, LOCK_TIMEOUT) as locked:
-        if locked and not call.settings.refresh:  # another process may have fetched it meanwhile
-            entry = call.store.get(call.key)
-            if call.usable(entry, call.settings.now()):
-                stats.record(root, "hit", "local", len(entry.stdout) + len(entry.stderr))
-                return replay(entry)
-        shared = _from_peers(call)  # the daemon's tiers, under the peer deadline
+        cached = call.store.get(call.key)  # read once: a fresh copy or a stale fallback
+        if locked and not call.settings.refresh and call.usable(cached, call.settings.now()):
+            stats.record(root, "hit", "local", len(cached.stdout) + len(cached.stderr))
+            return replay(cached)  # another process fetched it while we waited for the lock
+        peers = _peer_tier(call)
+        shared = _from_peers(call, peers)  # the daemon's tiers, under the peer deadline
         if shared is not None:
             return shared
-        return _fetch(call)
+        return _fetch(call, cached, peers)
 
 
 # -- peer tier: the daemon, if one runs; none = local tier only, silently ----------------------------
-def _peer_tier(call: Call) -> tuple[PeerStore, str]:
+class PeerTier:
+    """The daemon's store and this call's shared key (no token fingerprint in it), made once per miss."""
+
+    __slots__ = ("store", "key")
+
+    def __init__(self, store: PeerStore, key: str) -> None:
+        self.store = store
+        self.key = key
+
+
+def _peer_tier(call: Call) -> PeerTier:
     from .daemon.settings import namespace
 
-    return PeerStore.for_settings(call.settings, os.environ), call.inputs.shared_key(namespace(os.environ))
+    return PeerTier(PeerStore.for_settings(call.settings, os.environ), call.inputs.shared_key(namespace(os.environ)))
 
 
-def _from_peers(call: Call) -> int | None:
+def _from_peers(call: Call, tier: PeerTier) -> int | None:
     """Replay an entry another machine fetched, and keep a local copy; None to run gh."""
     if call.settings.refresh:
         return None
-    peers, shared_key = _peer_tier(call)
+    peers = tier.store
     clock = time.monotonic()
-    entry = peers.get(shared_key)
+    entry = peers.get(tier.key)
     root = call.settings.cache_dir
     if not call.usable(entry, call.settings.now()):
         if peers.answered:
@@ -97,23 +107,13 @@ def _from_peers(call: Call) -> int | None:
     return replay(entry)
 
 
-def _share(call: Call, entry: Entry) -> None:
-    peers, shared_key = _peer_tier(call)
-    peers.put(shared_key, entry)
 # -- end peer tier ------------------------------------------------------------------------------------
 
 
-def _stale_candidate(call: Call, now: float) -> Entry | None:
-    entry = call.store.get(call.key)
-    if entry is None or now - entry.expires > call.settings.max_stale:
-        return None
-    return entry
-
-
-def _fetch(call: Call) -> int:
+def _fetch(call: Call, cached: Entry | None, peers: PeerTier) -> int:
     root = call.settings.cache_dir
     started = call.settings.now()
-    stale = _stale_candidate(call, started)
+    stale = cached if cached is not None and started - cached.expires <= call.settings.max_stale else None
     clock = time.monotonic()
     try:
         result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
@@ -122,7 +122,7 @@ def _fetch(call: Call) -> int:
         runner.exec_real(call.real_gh, call.args)
     stats.record(root, "run", "upstream", len(result.stdout) + len(result.stderr), (time.monotonic() - clock) * 1000)
     if result.exit_code == 0:
-        _store(call, result, started)
+        _store(call, result, started, peers)
     elif stale is not None and runner.is_transient_failure(result):
         age = int(started - stale.created)
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
