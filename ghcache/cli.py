@@ -34,6 +34,12 @@ def _human_bytes(count: float) -> str:
     return f"{count:.1f} GiB"
 
 
+def _per_tier(summary: stats.Summary, event: str) -> dict[str, int]:
+    """Counts of one event for every tier that logged it, e.g. "evict" -> {"local": 3, "daemon": 1}."""
+    return {name.split()[1]: counter.count for name, counter in summary.counters.items()
+            if name.split()[0] == event}
+
+
 def stats_report(settings: config.Settings) -> dict:
     """The numbers behind `ghcache stats`, also used by the Actions step summary."""
     summary = stats.load(settings.cache_dir)
@@ -41,7 +47,7 @@ def stats_report(settings: config.Settings) -> dict:
     files = [item for item in store.files() if item.key]
     tiers = sorted({name.split()[1] for name in summary.counters if name.split()[0] == "hit"} | {"local"})
     hits = sum(summary.get(f"hit {tier}").count for tier in tiers)
-    misses = summary.get("run upstream").count
+    runs = summary.get("run upstream").count
     return {
         "cache_dir": settings.cache_dir,
         "entries": len(files),
@@ -51,20 +57,16 @@ def stats_report(settings: config.Settings) -> dict:
         "hit_latency_ms": {tier: round(summary.get(f"hit {tier}").total_ms / max(summary.get(f"hit {tier}").count, 1), 2)
                            for tier in tiers},
         "misses": summary.get("miss local").count,
-        "upstream_runs": misses,
+        "upstream_runs": runs,
         "upstream_calls_saved": hits,
-        "hit_rate": round(hits / (hits + misses), 4) if hits + misses else 0.0,
+        "hit_rate": round(hits / (hits + runs), 4) if hits + runs else 0.0,
         "bytes_served": sum(summary.get(f"hit {tier}").nbytes for tier in tiers),
         "stale_served": summary.get("stale local").count,
-        "rejected": {name.split()[1]: counter.count for name, counter in summary.counters.items()
-                     if name.startswith("reject ")},
+        "rejected": _per_tier(summary, "reject"),
         # the daemon's tiers (peer, ipfs) miss, and refuse entries that expired elsewhere
-        "tier_misses": {name.split()[1]: counter.count for name, counter in summary.counters.items()
-                        if name.startswith("miss ") and name != "miss local"},
-        "expired": {name.split()[1]: counter.count for name, counter in summary.counters.items()
-                    if name.startswith("expired ")},
-        "evictions": {name.split()[1]: counter.count for name, counter in summary.counters.items()
-                      if name.startswith("evict ")},
+        "tier_misses": {tier: count for tier, count in _per_tier(summary, "miss").items() if tier != "local"},
+        "expired": _per_tier(summary, "expired"),
+        "evictions": _per_tier(summary, "evict"),
         "errors": summary.get("error local").count,
         "writes": summary.get("write upstream").count,
     }
