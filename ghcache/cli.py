@@ -167,7 +167,7 @@ def prune() -> str:
         if not item.key:
             continue
         entry = store.get(item.key)
-        if entry is None or now - entry.expires > settings.max_stale:
+        if entry is None or not entry.servable_stale(now, settings.max_stale):
             store.delete(item.key)
             removed += 1
     store.evict_to(settings.max_size)

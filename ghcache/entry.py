@@ -43,6 +43,10 @@ class Entry:
     def fresh(self, now: float) -> bool:
         return self.created <= now < self.expires
 
+    def servable_stale(self, now: float, max_stale: float) -> bool:
+        """Young enough to stand in while gh fails (`prune` deletes what is not)."""
+        return now - self.expires <= max_stale
+
     def segments(self) -> list[tuple[int, bytes]]:
         """(stream, data) in the order gh wrote them; stdout then stderr when the order is unknown."""
         if not self.order:

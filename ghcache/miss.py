@@ -113,7 +113,7 @@ def _from_peers(call: Call, tier: PeerTier) -> int | None:
 def _fetch(call: Call, cached: Entry | None, peers: PeerTier) -> int:
     root = call.settings.cache_dir
     started = call.settings.now()
-    stale = cached if cached is not None and started - cached.expires <= call.settings.max_stale else None
+    stale = cached if cached is not None and cached.servable_stale(started, call.settings.max_stale) else None
     clock = time.monotonic()
     try:
         result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
