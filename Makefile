@@ -6,7 +6,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv system zipapps test demo bench clean
+.PHONY: all venv system zipapps lint typecheck test demo bench clean
 
 all: zipapps
 
@@ -24,7 +24,15 @@ system:
 zipapps: $(STAMP)
 	$(VPY) scripts/build_zipapps.py
 
-test: venv system zipapps
+# Lint and format are checked, never applied, by the test command.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+test: venv system zipapps lint
 	$(VPY) -m pytest
 
 demo: venv zipapps

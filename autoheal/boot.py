@@ -146,7 +146,7 @@ def _find_chained():
     if os.path.exists(kept):
         return spec_from_file_location(__name__, kept)
     if here in sys.path:
-        return PathFinder.find_spec(__name__, sys.path[sys.path.index(here) + 1:])
+        return PathFinder.find_spec(__name__, sys.path[sys.path.index(here) + 1 :])
     return None
 
 

@@ -17,8 +17,8 @@ from .pipeline import flush as flush_spool
 from .pipeline import issue_request, prepare, submit
 from .report import Report
 from .scrub import Scrubber
-from .sinks.spool import Spool
 from .sinks import Outcome
+from .sinks.spool import Spool
 from .state import Ledger, write_json
 from .token import find_token
 
@@ -82,8 +82,11 @@ def config(set_: list[str] | None = None, get: str | None = None) -> str:
 
 
 @argh.arg("--venv", help="venv to install into (default: the active one)")
-@argh.arg("--sitecustomize", help="start the hook from the venv's sitecustomize.py, chained to its own one, "
-                                  "instead of a .pth file: cheaper start-up")
+@argh.arg(
+    "--sitecustomize",
+    help="start the hook from the venv's sitecustomize.py, chained to its own one, "
+    "instead of a .pth file: cheaper start-up",
+)
 def install(venv: str | None = None, sitecustomize: bool = False) -> str:
     """Make every interpreter of the venv report its crashes (a .pth start-up hook, or sitecustomize.py)."""
     target = _venv(venv)
@@ -134,7 +137,9 @@ def preview(synthetic: bool = False) -> str:
     spool = Spool(config.spool_dir)
     pending = [r for r in map(spool.load, spool.pending()) if r is not None]
     if pending:
-        return _show_requests("would be sent for the spooled reports (as new issues)", [issue_request(r, config) for r in pending])
+        return _show_requests(
+            "would be sent for the spooled reports (as new issues)", [issue_request(r, config) for r in pending]
+        )
     sent = Ledger(config.state_dir).last_sent()
     if sent:
         return _show_requests("was sent last", sent)
@@ -173,8 +178,9 @@ def _exit_with(code: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argh.ArghParser(prog="autoheal", description=__doc__)
-    parser.add_commands([enable, disable, status, config, install, uninstall, flush, test, preview, triage,
-                         init_workflow, serve])
+    parser.add_commands(
+        [enable, disable, status, config, install, uninstall, flush, test, preview, triage, init_workflow, serve]
+    )
     try:
         parser.dispatch(argv=argv)
     except (UserError, config_module.ConfigError) as e:
@@ -197,7 +203,10 @@ def _venv(venv: str | None) -> Path:
 
 
 def _hook_in_active_venv() -> str | bool | None:
-    """How the hook starts in the active venv ("pth" or "sitecustomize"), False if it is not installed, None outside a venv."""
+    """How the hook starts in the active venv: "pth" or "sitecustomize".
+
+    False if it is not installed, None outside a venv.
+    """
     try:
         return install_module.installed_mode(install_module.find_venv(None)) or False
     except install_module.InstallError:
@@ -209,8 +218,9 @@ def _synthetic_report() -> Report:
         raise RuntimeError("autoheal test: this synthetic error checks the reporting setup")
     except RuntimeError as e:
         config = config_module.load()
-        return capture_exception(e, "cli-error", {"synthetic": True}, max_log_lines=config.max_log_lines,
-                                 env_allowlist=config.env_allowlist)
+        return capture_exception(
+            e, "cli-error", {"synthetic": True}, max_log_lines=config.max_log_lines, env_allowlist=config.env_allowlist
+        )
 
 
 def _describe_outcome(outcome: Outcome) -> str:

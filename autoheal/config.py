@@ -59,6 +59,7 @@ def _int_in(low: int, high: int) -> Callable[[Any], int]:
         if not low <= value <= high:
             raise ValueError(f"expected {low}..{high}, got {value}")
         return value
+
     return parse
 
 
@@ -158,7 +159,9 @@ def read_file(path: Path) -> dict[str, Any]:
 
 def check_key(name: str) -> None:
     if is_secret_name(name):
-        raise ConfigError(f"refusing to store {name!r} in the config file; pass tokens through GITHUB_TOKEN or GH_TOKEN")
+        raise ConfigError(
+            f"refusing to store {name!r} in the config file; pass tokens through GITHUB_TOKEN or GH_TOKEN"
+        )
     if name not in SETTINGS:
         raise ConfigError(f"unknown config key {name!r} (known: {', '.join(SETTINGS)})")
 

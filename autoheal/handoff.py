@@ -1,11 +1,13 @@
 """A bounded hand-off to one background worker, so reporting never blocks a request or an event loop."""
+
 from __future__ import annotations
 
 import atexit
 import logging
 import queue
 import threading
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -68,7 +68,10 @@ def site_packages(venv: Path) -> Path:
 
     Without `site` the interpreter does not know it is in a venv, so the venv is passed in as the install base.
     """
-    code = "import sys, sysconfig; print(sysconfig.get_path('purelib', vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
+    code = (
+        "import sys, sysconfig; "
+        "print(sysconfig.get_path('purelib', vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
+    )
     site = Path(_ask(venv, code))
     if not site.is_dir() or venv not in site.parents:
         raise InstallError(f"{venv} has no site-packages directory of its own")
@@ -143,14 +146,24 @@ def _install_sitecustomize(venv: Path, site: Path) -> Path:
 
 def _check_sitecustomize_runs(venv: Path, site: Path) -> None:
     """Refuse where `site` would import another sitecustomize than ours, which then could not chain to it."""
-    packaged = [site / SITECUSTOMIZE, *(p for p in site.glob(f"{SITECUSTOMIZE}.*") if p.suffix in (".so", ".pyd", ".pyc"))]
+    packaged = [
+        site / SITECUSTOMIZE,
+        *(p for p in site.glob(f"{SITECUSTOMIZE}.*") if p.suffix in (".so", ".pyd", ".pyc")),
+    ]
     for path in packaged:
         if path.exists():
-            raise InstallError(f"{path} is not a sitecustomize.py that autoheal can chain to; use the default .pth mode")
-    code = "import sys; from importlib.machinery import PathFinder; s = PathFinder.find_spec('sitecustomize', sys.path); print(s.origin if s else '')"
+            raise InstallError(
+                f"{path} is not a sitecustomize.py that autoheal can chain to; use the default .pth mode"
+            )
+    code = (
+        "import sys; from importlib.machinery import PathFinder; "
+        "s = PathFinder.find_spec('sitecustomize', sys.path); print(s.origin if s else '')"
+    )
     earlier = _ask(venv, code)  # on the interpreter's own sys.path, which comes before site-packages
     if earlier:
-        raise InstallError(f"{earlier} would be imported instead of a sitecustomize.py in the venv; use the default .pth mode")
+        raise InstallError(
+            f"{earlier} would be imported instead of a sitecustomize.py in the venv; use the default .pth mode"
+        )
 
 
 def _remove_files(site: Path) -> None:
@@ -187,7 +200,7 @@ def _remove_module(site: Path, name: str) -> None:
 def _move_module(site: Path, name: str, new_name: str) -> None:
     """Rename a module's source and .pyc files: bytes, mode and times stay, so its .pyc files stay valid."""
     for cached in (site / "__pycache__").glob(f"{name}.*.pyc"):
-        cached.replace(cached.with_name(new_name + cached.name[len(name):]))
+        cached.replace(cached.with_name(new_name + cached.name[len(name) :]))
     (site / f"{name}.py").replace(site / f"{new_name}.py")  # last: until then the move is not done
 
 
@@ -229,8 +242,13 @@ def _python(venv: Path) -> Path:
 def _ask(venv: Path, code: str) -> str:
     """What `code` prints in the venv's python; `-S` keeps the hook (and the venv's sitecustomize) out of it."""
     try:
-        done = subprocess.run([str(_python(venv)), "-I", "-S", "-c", code, str(venv)],
-                              capture_output=True, text=True, timeout=30, check=True)
+        done = subprocess.run(
+            [str(_python(venv)), "-I", "-S", "-c", code, str(venv)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError) as e:
         raise InstallError(f"cannot run the venv's python: {e}") from None
     return done.stdout.strip()

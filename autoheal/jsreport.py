@@ -2,6 +2,7 @@
 
 JS stacks list the innermost call first; Reports list the outermost first, like Python tracebacks.
 """
+
 from __future__ import annotations
 
 import re

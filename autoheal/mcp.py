@@ -4,13 +4,15 @@ The error still reaches the client exactly as it would without autoheal: the wra
 exception object, and the SDK turns it into the usual tool error. Reporting is queued for a background
 worker, so the server's event loop never waits on GitHub.
 """
+
 from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -52,6 +54,7 @@ def report_errors(fn: F | None = None, *, name: str | None = None, server: str |
                 _enqueue(exc, tool, server, signature, args, kwargs)
 
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 try:
@@ -62,6 +65,7 @@ def report_errors(fn: F | None = None, *, name: str | None = None, server: str |
 
             wrapper: Any = async_wrapper
         else:
+
             @functools.wraps(func)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 try:
@@ -104,8 +108,9 @@ def instrument(server: Any) -> Any:
     return server
 
 
-def _enqueue(exc: Exception, tool: str, server: str | None, signature: inspect.Signature,
-             args: tuple, kwargs: dict) -> None:
+def _enqueue(
+    exc: Exception, tool: str, server: str | None, signature: inspect.Signature, args: tuple, kwargs: dict
+) -> None:
     """Cheap and non-blocking: bind the arguments now, capture and send on the worker."""
     try:
         call = _current.get() or _Call(None, None)

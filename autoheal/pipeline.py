@@ -96,8 +96,11 @@ def flush(config: Config, deadline: float) -> dict[Path, Outcome]:
             if sink and sink.sent:
                 ledger.remember_sent(sink.sent)
             with _waiting_lock:
-                _waiting.update((path, outcome) for path, outcome in results.items()
-                                if path in _waiting and outcome.action != "spooled")
+                _waiting.update(
+                    (path, outcome)
+                    for path, outcome in results.items()
+                    if path in _waiting and outcome.action != "spooled"
+                )
     return results
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Callable
+from typing import Any
 
 SCHEMA = "autoheal/report@1"
 REPORT_MARKER = "<!-- autoheal:report -->"
@@ -101,12 +102,14 @@ def render_body(report: Report, limit: int = BODY_LIMIT) -> str:
 def render_occurrence(report: Report, number: int, reopened: bool = False) -> str:
     """A comment recording one more occurrence of a known crash."""
     why = " The issue was closed, so it is reopened." if reopened else ""
-    return "\n".join([
-        occurrence_marker(report.trace_id),
-        f"Seen again (occurrence {number}) at {report.timestamp} from `{report.source}`.{why}",
-        "",
-        _summary_table(report),
-    ])
+    return "\n".join(
+        [
+            occurrence_marker(report.trace_id),
+            f"Seen again (occurrence {number}) at {report.timestamp} from `{report.source}`.{why}",
+            "",
+            _summary_table(report),
+        ]
+    )
 
 
 def occurrence_marker(trace_id: str) -> str:
@@ -141,7 +144,9 @@ def _body(report: Report, logs: list[str]) -> str:
     ]
     if logs:
         parts += _details(f"Logs (last {len(logs)} lines)", _fenced("\n".join(logs), "text"))
-    parts += _details("Environment", _fenced(json.dumps({"env": report.env, "packages": report.packages}, indent=2), "json"))
+    parts += _details(
+        "Environment", _fenced(json.dumps({"env": report.env, "packages": report.packages}, indent=2), "json")
+    )
     if report.context:
         parts += _details("Context", _fenced(json.dumps(report.context, indent=2, default=str), "json"))
     parts += ["", REPORT_MARKER, _fenced(_json_block(report), "json")]

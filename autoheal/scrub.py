@@ -16,8 +16,20 @@ from typing import Any
 REDACTED = "[REDACTED]"
 
 SECRET_NAME_PARTS = (
-    "token", "secret", "password", "passwd", "pwd", "key", "auth", "credential",
-    "cookie", "session", "private", "dsn", "signature", "bearer",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "key",
+    "auth",
+    "credential",
+    "cookie",
+    "session",
+    "private",
+    "dsn",
+    "signature",
+    "bearer",
 )
 _NAME = r"[A-Za-z0-9_.-]*(?:" + "|".join(SECRET_NAME_PARTS) + r")[A-Za-z0-9_.-]*"
 
@@ -39,9 +51,7 @@ _TOKEN_SHAPES = re.compile(
 _AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic|digest|token)(\s+)[A-Za-z0-9._~+/=-]{8,}")
 _COOKIE_HEADER = re.compile(r"(?i)\b((?:set-)?cookie\s*:\s*)[^\r\n]+")
 _FLAG = re.compile(r"(?i)(--?" + _NAME + r")(=|\s+)(?:(['\"]).*?\3|[^\s'\"]+)")
-_ASSIGNMENT = re.compile(
-    r"(?i)\b(" + _NAME + r")(['\"]?[ \t]*[:=][ \t]*)(?:(['\"])(.*?)\3|([^\s'\",;&}\]]+))"
-)
+_ASSIGNMENT = re.compile(r"(?i)\b(" + _NAME + r")(['\"]?[ \t]*[:=][ \t]*)(?:(['\"])(.*?)\3|([^\s'\",;&}\]]+))")
 _HIGH_ENTROPY = re.compile(r"(?<![A-Za-z0-9+=_-])[A-Za-z0-9+=_-]{32,}(?![A-Za-z0-9+=_-])")
 _SECRET_NAME = re.compile(r"(?i)" + "|".join(SECRET_NAME_PARTS))
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning)$")
@@ -64,9 +74,7 @@ class Scrubber:
         self._user = re.compile(r"\b" + re.escape(user) + r"\b") if user and len(user) >= 3 and user != "root" else None
 
     @classmethod
-    def from_environment(
-        cls, environ: Mapping[str, str] | None = None, extra_secrets: Iterable[str] = ()
-    ) -> Scrubber:
+    def from_environment(cls, environ: Mapping[str, str] | None = None, extra_secrets: Iterable[str] = ()) -> Scrubber:
         """Build a scrubber that also removes the values of this process's secret-named variables."""
         environ = os.environ if environ is None else environ
         known = [v for k, v in environ.items() if is_secret_name(k)]
@@ -77,7 +85,9 @@ class Scrubber:
         if isinstance(value, str):
             return self.scrub_text(value)
         if isinstance(value, Mapping):
-            return {self.scrub_text(str(k)): REDACTED if is_secret_name(str(k)) else self.scrub(v) for k, v in value.items()}
+            return {
+                self.scrub_text(str(k)): REDACTED if is_secret_name(str(k)) else self.scrub(v) for k, v in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return self._scrub_sequence(value)
         return value

@@ -36,8 +36,7 @@ def _human_bytes(count: float) -> str:
 
 def _per_tier(summary: stats.Summary, event: str) -> dict[str, int]:
     """Counts of one event for every tier that logged it, e.g. "evict" -> {"local": 3, "daemon": 1}."""
-    return {name.split()[1]: counter.count for name, counter in summary.counters.items()
-            if name.split()[0] == event}
+    return {name.split()[1]: counter.count for name, counter in summary.counters.items() if name.split()[0] == event}
 
 
 def stats_report(settings: config.Settings) -> dict:
@@ -54,8 +53,10 @@ def stats_report(settings: config.Settings) -> dict:
         "bytes": sum(item.size for item in files),
         "max_bytes": settings.max_size,
         "hits": {tier: summary.get(f"hit {tier}").count for tier in tiers},
-        "hit_latency_ms": {tier: round(summary.get(f"hit {tier}").total_ms / max(summary.get(f"hit {tier}").count, 1), 2)
-                           for tier in tiers},
+        "hit_latency_ms": {
+            tier: round(summary.get(f"hit {tier}").total_ms / max(summary.get(f"hit {tier}").count, 1), 2)
+            for tier in tiers
+        },
         "misses": summary.get("miss local").count,
         "upstream_runs": runs,
         "upstream_calls_saved": hits,
@@ -75,11 +76,17 @@ def stats_report(settings: config.Settings) -> dict:
 def _markdown(report: dict) -> str:
     """The table `gh-cache.sh` appends to $GITHUB_STEP_SUMMARY."""
     hits = sum(report["hits"].values())
-    rows = [("gh calls answered from cache", f"{hits}"), ("gh calls that went to GitHub", f"{report['upstream_runs']}"),
-            ("hit rate", f"{report['hit_rate'] * 100:.1f}%"), ("stale results served", f"{report['stale_served']}"),
-            ("entries / size", f"{report['entries']} / {_human_bytes(report['bytes'])}")]
-    rows += [(f"hits from {tier}", f"{count} (mean {report['hit_latency_ms'][tier]} ms)")
-             for tier, count in report["hits"].items()]
+    rows = [
+        ("gh calls answered from cache", f"{hits}"),
+        ("gh calls that went to GitHub", f"{report['upstream_runs']}"),
+        ("hit rate", f"{report['hit_rate'] * 100:.1f}%"),
+        ("stale results served", f"{report['stale_served']}"),
+        ("entries / size", f"{report['entries']} / {_human_bytes(report['bytes'])}"),
+    ]
+    rows += [
+        (f"hits from {tier}", f"{count} (mean {report['hit_latency_ms'][tier]} ms)")
+        for tier, count in report["hits"].items()
+    ]
     rows += [(f"rejected from {tier}", str(count)) for tier, count in report["rejected"].items()]
     return "\n".join(["### ghcache", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows), ""])
 
@@ -93,19 +100,24 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
         return json.dumps(report, indent=2)
     if markdown:
         return _markdown(report)
-    lines = [f"cache dir        {report['cache_dir']}",
-             f"entries          {report['entries']} ({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})"]
+    lines = [
+        f"cache dir        {report['cache_dir']}",
+        f"entries          {report['entries']} "
+        f"({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})",
+    ]
     for tier, count in report["hits"].items():
         lines.append(f"{f'hits ({tier})':<17}{count}  (mean {report['hit_latency_ms'][tier]} ms in the shim)")
-    lines += [f"misses           {report['misses']}",
-              f"upstream runs    {report['upstream_runs']}",
-              f"hit rate         {report['hit_rate'] * 100:.1f}%",
-              f"calls saved      {report['upstream_calls_saved']}",
-              f"bytes served     {_human_bytes(report['bytes_served'])}",
-              f"stale served     {report['stale_served']}",
-              f"evictions        {sum(report['evictions'].values())}"
-              + "".join(f"  ({tier}: {count})" for tier, count in report["evictions"].items()),
-              f"writes seen      {report['writes']}"]
+    lines += [
+        f"misses           {report['misses']}",
+        f"upstream runs    {report['upstream_runs']}",
+        f"hit rate         {report['hit_rate'] * 100:.1f}%",
+        f"calls saved      {report['upstream_calls_saved']}",
+        f"bytes served     {_human_bytes(report['bytes_served'])}",
+        f"stale served     {report['stale_served']}",
+        f"evictions        {sum(report['evictions'].values())}"
+        + "".join(f"  ({tier}: {count})" for tier, count in report["evictions"].items()),
+        f"writes seen      {report['writes']}",
+    ]
     lines += [f"rejected ({tier})  {count}" for tier, count in report["rejected"].items()]
     lines += [f"misses ({tier})    {count}" for tier, count in report["tier_misses"].items()]
     lines += [f"expired ({tier})   {count}" for tier, count in report["expired"].items()]
@@ -144,8 +156,9 @@ def explain(*gh_args: str) -> str:
     return "\n".join(lines)
 
 
-def _cache_state(settings: config.Settings, entry: Entry | None, inputs: keys.KeyInputs,
-                 decision: policy.Decision) -> str:
+def _cache_state(
+    settings: config.Settings, entry: Entry | None, inputs: keys.KeyInputs, decision: policy.Decision
+) -> str:
     now = settings.now()
     if entry is None:
         return "no: not in the local cache"
@@ -218,6 +231,8 @@ def _daemon_summary(status: dict) -> str:
     lines.append(f"ipfs      {'on' if status.get('ipfs') else 'off'}")
     lines.append(f"shared    {status.get('shared_entries', 0)} entries, {status.get('hints', 0)} hints heard")
     return "\n".join(lines)
+
+
 # -- end ghcache daemon ---------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import time
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Mapping
+    from collections.abc import Mapping
 
 _TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _SIZE_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -70,13 +70,20 @@ class Settings:
     A plain class: dataclasses cost ~25 ms to import, more than a whole cache hit.
     """
 
-    __slots__ = ("enabled", "refresh", "cache_dir", "max_size", "max_stale", "ttls", "now_override",
-                 "peer_timeout_ms")
+    __slots__ = ("enabled", "refresh", "cache_dir", "max_size", "max_stale", "ttls", "now_override", "peer_timeout_ms")
 
-    def __init__(self, *, enabled: bool = True, refresh: bool = False, cache_dir: str = "",
-                 max_size: int = DEFAULT_MAX_SIZE, max_stale: float = DEFAULT_MAX_STALE,
-                 ttls: dict[str, float] | None = None, now_override: float | None = None,
-                 peer_timeout_ms: float = DEFAULT_PEER_TIMEOUT_MS) -> None:
+    def __init__(
+        self,
+        *,
+        enabled: bool = True,
+        refresh: bool = False,
+        cache_dir: str = "",
+        max_size: int = DEFAULT_MAX_SIZE,
+        max_stale: float = DEFAULT_MAX_STALE,
+        ttls: dict[str, float] | None = None,
+        now_override: float | None = None,
+        peer_timeout_ms: float = DEFAULT_PEER_TIMEOUT_MS,
+    ) -> None:
         self.enabled = enabled
         self.refresh = refresh
         self.cache_dir = cache_dir

@@ -57,7 +57,7 @@ def _remotes(config_text: str) -> dict[str, dict[str, str]]:
 
 
 def normalise_remote_url(url: str) -> str | None:
-    """"host/owner/name" from https, ssh and scp-like git URLs."""
+    """ "host/owner/name" from https, ssh and scp-like git URLs."""
     rest = url.strip()
     if "://" in rest:
         rest = rest.split("://", 1)[1]
@@ -93,7 +93,7 @@ def _branch(git_dir: str) -> str | None:
             head = handle.read().strip()
     except OSError:
         return None
-    return head[len("ref: refs/heads/"):] if head.startswith("ref: refs/heads/") else head
+    return head[len("ref: refs/heads/") :] if head.startswith("ref: refs/heads/") else head
 
 
 def resolve(cwd: str) -> tuple[str | None, str | None]:

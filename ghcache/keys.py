@@ -9,7 +9,7 @@ from .policy import environment_inputs
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from .policy import Decision
 
@@ -34,8 +34,19 @@ class KeyInputs:
 
     __slots__ = ("host", "identity", "repo", "branch", "argv", "env", "terminal", "gh_stamp", "config_digest")
 
-    def __init__(self, *, host: str, identity: str, repo: str, branch: str, argv: tuple[str, ...],
-                 env: tuple[tuple[str, str], ...], terminal: Terminal, gh_stamp: str, config_digest: str) -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        identity: str,
+        repo: str,
+        branch: str,
+        argv: tuple[str, ...],
+        env: tuple[tuple[str, str], ...],
+        terminal: Terminal,
+        gh_stamp: str,
+        config_digest: str,
+    ) -> None:
         self.host = host
         self.identity = identity
         self.repo = repo
@@ -48,10 +59,17 @@ class KeyInputs:
 
     def key(self) -> str:
         return hexdigest(
-            KEY_VERSION, self.host, self.identity, self.repo, self.branch, *self.argv, "\0env",
+            KEY_VERSION,
+            self.host,
+            self.identity,
+            self.repo,
+            self.branch,
+            *self.argv,
+            "\0env",
             *(f"{name}={value}" for name, value in self.env),
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
-            self.gh_stamp, self.config_digest,
+            self.gh_stamp,
+            self.config_digest,
         )
 
     # -- shared key (peer and IPFS tiers) --
@@ -61,10 +79,18 @@ class KeyInputs:
         parts = self.gh_stamp.rsplit(":", 2)
         gh_size = parts[1] if len(parts) == 3 else ""
         return hexdigest(
-            KEY_VERSION, "shared", namespace, self.host, self.repo, self.branch, *self.argv, "\0env",
+            KEY_VERSION,
+            "shared",
+            namespace,
+            self.host,
+            self.repo,
+            self.branch,
+            *self.argv,
+            "\0env",
             *(f"{name}={value}" for name, value in self.env if name not in MACHINE_PATHS),
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
-            gh_size, self.config_digest,
+            gh_size,
+            self.config_digest,
         )
 
 
@@ -95,7 +121,7 @@ def host(env: Mapping[str, str]) -> str:
 
 
 def normalise_repo(repo: str, default_host: str) -> str:
-    """"[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
+    """ "[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
     if "://" in repo or repo.startswith("git@"):
         from . import gitctx
 
@@ -126,8 +152,9 @@ def gh_stamp(real_gh: str) -> str:
     return f"{real_gh}:{info.st_size}:{info.st_mtime_ns}"
 
 
-def build(decision: Decision, argv: Sequence[str], env: Mapping[str, str], cwd: str,
-          terminal: Terminal, real_gh: str) -> KeyInputs:
+def build(
+    decision: Decision, argv: Sequence[str], env: Mapping[str, str], cwd: str, terminal: Terminal, real_gh: str
+) -> KeyInputs:
     repo, branch = repo_context(decision, env, cwd)
     return KeyInputs(
         host=host(env),

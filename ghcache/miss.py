@@ -12,8 +12,8 @@ from . import invalidation, keys, policy, runner, stats
 from .config import Settings
 from .entry import Entry, pack_order
 from .flight import SingleFlight
-from .tiers.local import make_private_dirs
 from .shim import Call, replay, warn
+from .tiers.local import make_private_dirs
 from .tiers.peer import PeerStore
 
 LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
@@ -22,17 +22,27 @@ LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without t
 def _info(call: Call) -> bytes:
     import json  # only after running gh: a peer hit must not pay its ~7 ms import
 
-    return json.dumps({
-        "command": call.decision.command,
-        "class": call.decision.data_class,
-        "host": call.inputs.host,
-        "repo": call.inputs.repo,
-    }).encode()
+    return json.dumps(
+        {
+            "command": call.decision.command,
+            "class": call.decision.data_class,
+            "host": call.inputs.host,
+            "repo": call.inputs.repo,
+        }
+    ).encode()
 
 
 def _entry(call: Call, result: runner.Result, started: float, ttl: float) -> Entry:
-    return Entry(result.stdout, result.stderr, result.exit_code, started, started + ttl, _info(call),
-                 pack_order(result.segments), call.key)
+    return Entry(
+        result.stdout,
+        result.stderr,
+        result.exit_code,
+        started,
+        started + ttl,
+        _info(call),
+        pack_order(result.segments),
+        call.key,
+    )
 
 
 def _store(call: Call, result: runner.Result, started: float, peers: PeerTier) -> None:

@@ -10,7 +10,7 @@ from .gh_commands import ALIASES, VALUE_FLAGS
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
 # Read commands -> data class (which TTL applies).
 READS: dict[str, str] = {
@@ -39,17 +39,43 @@ READS: dict[str, str] = {
 }
 
 # Commands that change GitHub state -> the data classes whose cached reads they make stale.
-_ISSUE_WRITES = ("close", "comment", "create", "delete", "develop", "edit", "lock", "pin", "reopen",
-                 "transfer", "unlock", "unpin")
-_PR_WRITES = ("close", "comment", "create", "edit", "lock", "merge", "ready", "reopen", "revert",
-              "review", "unlock", "update-branch")
+_ISSUE_WRITES = (
+    "close",
+    "comment",
+    "create",
+    "delete",
+    "develop",
+    "edit",
+    "lock",
+    "pin",
+    "reopen",
+    "transfer",
+    "unlock",
+    "unpin",
+)
+_PR_WRITES = (
+    "close",
+    "comment",
+    "create",
+    "edit",
+    "lock",
+    "merge",
+    "ready",
+    "reopen",
+    "revert",
+    "review",
+    "unlock",
+    "update-branch",
+)
 WRITES: dict[str, tuple[str, ...]] = {
     **{f"issue {verb}": ("issues",) for verb in _ISSUE_WRITES},
     **{f"pr {verb}": ("issues",) for verb in _PR_WRITES},
     **{f"label {verb}": ("repository",) for verb in ("clone", "create", "delete", "edit")},
     **{f"release {verb}": ("repository",) for verb in ("create", "delete", "delete-asset", "edit", "upload")},
-    **{f"repo {verb}": ("repository",) for verb in ("archive", "create", "delete", "edit", "fork", "rename",
-                                                      "sync", "unarchive")},
+    **{
+        f"repo {verb}": ("repository",)
+        for verb in ("archive", "create", "delete", "edit", "fork", "rename", "sync", "unarchive")
+    },
     **{f"run {verb}": ("workflows",) for verb in ("cancel", "delete", "rerun")},
     **{f"workflow {verb}": ("workflows",) for verb in ("disable", "enable", "run")},
 }
@@ -66,8 +92,15 @@ class Decision:
 
     __slots__ = ("action", "reason", "command", "data_class", "repo", "invalidates")
 
-    def __init__(self, action: str, reason: str, command: str = "", data_class: str | None = None,
-                 repo: str | None = None, invalidates: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        action: str,
+        reason: str,
+        command: str = "",
+        data_class: str | None = None,
+        repo: str | None = None,
+        invalidates: tuple[str, ...] = (),
+    ) -> None:
         self.action = action  # "read" (cacheable), "write" (pass through, then invalidate), "pass"
         self.reason = reason
         self.command = command
@@ -95,7 +128,7 @@ def command_path(argv: Sequence[str]) -> tuple[str, list[str]]:
             break
         words = candidate.split()
     path = " ".join(words)
-    return path, list(argv[len(path.split()) if path else 0:]) if path else list(argv)
+    return path, list(argv[len(path.split()) if path else 0 :]) if path else list(argv)
 
 
 def _values(args: Sequence[str], names: tuple[str, ...]) -> list[str]:
@@ -106,9 +139,9 @@ def _values(args: Sequence[str], names: tuple[str, ...]) -> list[str]:
             if arg == name and index + 1 < len(args):
                 found.append(args[index + 1])
             elif name.startswith("--") and arg.startswith(name + "="):
-                found.append(arg[len(name) + 1:])
+                found.append(arg[len(name) + 1 :])
             elif not name.startswith("--") and arg.startswith(name) and len(arg) > len(name) and arg[2] != "-":
-                found.append(arg[len(name):])
+                found.append(arg[len(name) :])
     return found
 
 
@@ -156,8 +189,13 @@ def decide(argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = F
     if command == "api":
         return _decide_api(args)
     if command in WRITES:
-        return Decision("write", "changes GitHub state", command, repo=_flag_value(args, ("-R", "--repo")),
-                        invalidates=WRITES[command])
+        return Decision(
+            "write",
+            "changes GitHub state",
+            command,
+            repo=_flag_value(args, ("-R", "--repo")),
+            invalidates=WRITES[command],
+        )
     if command not in READS:
         return _pass("not a known read command", command or argv[0])
     value_flags = frozenset(VALUE_FLAGS[command].split())
@@ -174,7 +212,6 @@ def decide(argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = F
 # --- gh api ---------------------------------------------------------------------------------
 
 
-
 def _api_path_class(path: str) -> tuple[str, str | None]:
     """Data class and repo ("O/R") of a REST path."""
     parts = [part for part in path.split("?", 1)[0].strip("/").split("/") if part]
@@ -186,8 +223,17 @@ def _api_path_class(path: str) -> tuple[str, str | None]:
             return "workflows", repo
         if rest[:1] in (["issues"], ["pulls"]):
             return "issues", repo
-        if not rest or rest[0] in ("releases", "labels", "tags", "branches", "topics", "languages",
-                                   "contributors", "license", "readme"):
+        if not rest or rest[0] in (
+            "releases",
+            "labels",
+            "tags",
+            "branches",
+            "topics",
+            "languages",
+            "contributors",
+            "license",
+            "readme",
+        ):
             return "repository", repo
         return "api", repo
     if parts[:2] == ["search", "issues"]:
@@ -203,12 +249,11 @@ def _names_commit(rest: Sequence[str]) -> bool:
     """`commits/<sha>` or `git/{commits,trees,blobs,tags}/<sha>`: content addressed, never changes."""
     if len(rest) == 2 and rest[0] == "commits" and _is_sha(rest[1]):
         return True
-    return len(rest) == 3 and rest[0] == "git" and rest[1] in ("commits", "trees", "blobs", "tags") \
-        and _is_sha(rest[2])
+    return len(rest) == 3 and rest[0] == "git" and rest[1] in ("commits", "trees", "blobs", "tags") and _is_sha(rest[2])
 
 
 def _graphql_kind(fields: Sequence[str]) -> str:
-    """"read", "write" or "pass" for `gh api graphql`, from its query field."""
+    """ "read", "write" or "pass" for `gh api graphql`, from its query field."""
     for field in fields:
         key, _, value = field.partition("=")
         if key == "query":
@@ -248,8 +293,13 @@ def _decide_api(args: Sequence[str]) -> Decision:
         return _pass("rate limit status is never cached", "api")
     if method in ("GET", "HEAD"):
         return Decision("read", f"{method} request", "api", data_class, repo)
-    return Decision("write", f"{method} request", "api", repo=repo,
-                    invalidates=(data_class,) if repo and data_class != "api" else ALL_CLASSES)
+    return Decision(
+        "write",
+        f"{method} request",
+        "api",
+        repo=repo,
+        invalidates=(data_class,) if repo and data_class != "api" else ALL_CLASSES,
+    )
 
 
 def environment_inputs(env: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -259,7 +309,24 @@ def environment_inputs(env: Mapping[str, str]) -> list[tuple[str, str]]:
 
 # Everything in the environment that changes gh's output or its target.
 OUTPUT_ENV = (
-    "GH_HOST", "GH_REPO", "GH_CONFIG_DIR", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "GH_FORCE_TTY",
-    "GH_COLOR_LABELS", "GH_ACCESSIBLE_COLORS", "GH_MDWIDTH", "GLAMOUR_STYLE", "TERM", "COLORTERM",
-    "TZ", "LANG", "LC_ALL", "LC_TIME", "LC_CTYPE", "GH_SPINNER_DISABLED", "GH_PROMPT_DISABLED",
+    "GH_HOST",
+    "GH_REPO",
+    "GH_CONFIG_DIR",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "GH_FORCE_TTY",
+    "GH_COLOR_LABELS",
+    "GH_ACCESSIBLE_COLORS",
+    "GH_MDWIDTH",
+    "GLAMOUR_STYLE",
+    "TERM",
+    "COLORTERM",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_TIME",
+    "LC_CTYPE",
+    "GH_SPINNER_DISABLED",
+    "GH_PROMPT_DISABLED",
 )

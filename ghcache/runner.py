@@ -6,7 +6,8 @@ import os
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Mapping, NoReturn, Sequence
+    from collections.abc import Mapping, Sequence
+    from typing import NoReturn
 
 SHIM_MARKER = b"ghcache-shim"
 
@@ -81,8 +82,12 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool)
     for fd in (1, 2):
         if os.isatty(fd):
             sources[fd], child_ends[fd] = _terminal_like(fd)
-    process = subprocess.Popen([real_gh, *argv], env=dict(env), stdout=child_ends.get(1, subprocess.PIPE),
-                               stderr=child_ends.get(2, subprocess.PIPE))
+    process = subprocess.Popen(
+        [real_gh, *argv],
+        env=dict(env),
+        stdout=child_ends.get(1, subprocess.PIPE),
+        stderr=child_ends.get(2, subprocess.PIPE),
+    )
     for child_fd in child_ends.values():
         os.close(child_fd)
     for fd, pipe in ((1, process.stdout), (2, process.stderr)):
@@ -136,7 +141,7 @@ def _write_all(fd: int, data: bytes) -> bool:
     view = memoryview(data)
     try:
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     except BrokenPipeError:
         return False
     return True
@@ -151,9 +156,23 @@ def call(real_gh: str, argv: Sequence[str]) -> int:
 
 # Markers of failures that say nothing about the data: the network, GitHub's side, or a rate limit.
 TRANSIENT_MARKERS = (
-    "HTTP 500", "HTTP 502", "HTTP 503", "HTTP 504", "HTTP 429", "rate limit", "error connecting to",
-    "dial tcp", "connection refused", "no such host", "i/o timeout", "TLS handshake timeout",
-    "connection reset", "timeout awaiting", "Client.Timeout", "Service Unavailable", "Bad Gateway",
+    "HTTP 500",
+    "HTTP 502",
+    "HTTP 503",
+    "HTTP 504",
+    "HTTP 429",
+    "rate limit",
+    "error connecting to",
+    "dial tcp",
+    "connection refused",
+    "no such host",
+    "i/o timeout",
+    "TLS handshake timeout",
+    "connection reset",
+    "timeout awaiting",
+    "Client.Timeout",
+    "Service Unavailable",
+    "Bad Gateway",
 )
 
 

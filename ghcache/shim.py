@@ -25,8 +25,16 @@ class Call:
 
     __slots__ = ("settings", "real_gh", "args", "decision", "inputs", "key", "store")
 
-    def __init__(self, settings: config.Settings, real_gh: str, args: list[str], decision: policy.Decision,
-                 inputs: keys.KeyInputs, key: str, store: LocalStore) -> None:
+    def __init__(
+        self,
+        settings: config.Settings,
+        real_gh: str,
+        args: list[str],
+        decision: policy.Decision,
+        inputs: keys.KeyInputs,
+        key: str,
+        store: LocalStore,
+    ) -> None:
         self.settings = settings
         self.real_gh = real_gh
         self.args = args
@@ -40,7 +48,8 @@ class Call:
         if entry is None or not entry.fresh(now):
             return False
         return entry.created >= invalidation.last_write(
-            self.settings.cache_dir, self.inputs.host, self.inputs.repo, self.decision.data_class or "api")
+            self.settings.cache_dir, self.inputs.host, self.inputs.repo, self.decision.data_class or "api"
+        )
 
 
 def warn(message: str) -> None:
@@ -56,7 +65,7 @@ def replay(entry: Entry) -> int:
         for fd, data in entry.segments():
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
     except BrokenPipeError:
         import signal
 
@@ -72,8 +81,9 @@ def pager_configured(env: dict | os._Environ, config_dir: str) -> bool:
             return env[name].strip() not in ("", "cat")
     try:
         with open(os.path.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
-            return any(line.startswith("pager:") and line[6:].strip().strip("\"'") not in ("", "cat")
-                       for line in handle)
+            return any(
+                line.startswith("pager:") and line[6:].strip().strip("\"'") not in ("", "cat") for line in handle
+            )
     except OSError:
         return False
 
@@ -88,8 +98,9 @@ def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
     return keys.Terminal(stdout_tty, stderr_tty, width)
 
 
-def _read_call(settings: config.Settings, decision: policy.Decision, args: list[str], real_gh: str,
-               stdout_tty: bool) -> Call | None:
+def _read_call(
+    settings: config.Settings, decision: policy.Decision, args: list[str], real_gh: str, stdout_tty: bool
+) -> Call | None:
     """The Call for a cacheable read, or None when this invocation must pass through."""
     env = os.environ
     if decision.action != "read" or not settings.enabled or env.get("GH_DEBUG") or env.get("DEBUG"):
@@ -107,8 +118,13 @@ def _hit(call: Call, started: float) -> None:
     if not call.usable(entry, call.settings.now()):
         return
     code = replay(entry)
-    stats.record(call.settings.cache_dir, "hit", "local", len(entry.stdout) + len(entry.stderr),
-                 (time.perf_counter() - started) * 1000)
+    stats.record(
+        call.settings.cache_dir,
+        "hit",
+        "local",
+        len(entry.stdout) + len(entry.stderr),
+        (time.perf_counter() - started) * 1000,
+    )
     # Everything went out through os.write and no file is open: interpreter teardown has nothing
     # left to do but costs about a millisecond or two.
     os._exit(code)

@@ -51,8 +51,10 @@ class Summary:
         return self.counters.get(name, Counter())
 
     def to_json(self) -> dict:
-        return {name: {"count": counter.count, "nbytes": counter.nbytes, "total_ms": counter.total_ms}
-                for name, counter in sorted(self.counters.items())}
+        return {
+            name: {"count": counter.count, "nbytes": counter.nbytes, "total_ms": counter.total_ms}
+            for name, counter in sorted(self.counters.items())
+        }
 
 
 def _load_summary(root: str) -> Summary:

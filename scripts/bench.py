@@ -43,15 +43,25 @@ def main() -> None:
         started = time.monotonic()
         print(f"bench: {title} ...", flush=True)
         importlib.import_module(module_name).run(results)
-        lines = [f"## {title}", "", f"_{time.monotonic() - started:.0f} s_", "",
-                 "| what | how | median | ratio to anchor |", "|---|---|---|---|"]
+        lines = [
+            f"## {title}",
+            "",
+            f"_{time.monotonic() - started:.0f} s_",
+            "",
+            "| what | how | median | ratio to anchor |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {item['what']} | {item['how']} | {_cell(item)} | {_ratio(item)} |" for item in results]
         sections.append("\n".join(lines))
         print("\n".join(lines[4:]), flush=True)
-    header = ["# Benchmarks", "",
-              f"Written by `make bench` on {time.strftime('%Y-%m-%d')}: {platform.machine()}, "
-              f"{platform.python_implementation()} {platform.python_version()}, a 2-core machine. "
-              "Whole-process wall-clock medians; every ratio's anchor was measured in the same run.", ""]
+    header = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d')}: {platform.machine()}, "
+        f"{platform.python_implementation()} {platform.python_version()}, a 2-core machine. "
+        "Whole-process wall-clock medians; every ratio's anchor was measured in the same run.",
+        "",
+    ]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
     print("wrote BENCHMARKS.md")
 

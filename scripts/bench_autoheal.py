@@ -38,8 +38,13 @@ def run(results: list[dict]) -> None:
 
 def _startup(results: list[dict], plain: Path, hooked: Path, customized: Path) -> None:
     """The plain venv and the hook in both modes (.pth and --sitecustomize), interleaved in one run."""
-    medians = interleaved_medians({venv: lambda venv=venv: timed([str(venv / "bin/python"), "-c", "pass"])
-                                   for venv in (plain, hooked, customized)}, STARTUP_RUNS)
+    medians = interleaved_medians(
+        {
+            venv: lambda venv=venv: timed([str(venv / "bin/python"), "-c", "pass"])
+            for venv in (plain, hooked, customized)
+        },
+        STARTUP_RUNS,
+    )
     base = medians[plain]
     how = f"python -c pass, whole process, median of {STARTUP_RUNS} interleaved rounds"
     anchor = "venv start-up without autoheal"
@@ -76,9 +81,16 @@ def _crash_rows(results: list[dict], work: Path, plain: Path, hooked: Path, env:
 
 
 def _env(state: Path, api_url: str, token: str) -> dict:
-    return {"PATH": "/usr/bin:/bin", "HOME": str(state), "AUTOHEAL_STATE_DIR": str(state),
-            "AUTOHEAL_CONFIG": str(state / "config.json"), "AUTOHEAL_REPO": "octo/hello",
-            "AUTOHEAL_MAX_ISSUES_PER_HOUR": "1000", "GITHUB_API_URL": api_url, "GITHUB_TOKEN": token}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(state),
+        "AUTOHEAL_STATE_DIR": str(state),
+        "AUTOHEAL_CONFIG": str(state / "config.json"),
+        "AUTOHEAL_REPO": "octo/hello",
+        "AUTOHEAL_MAX_ISSUES_PER_HOUR": "1000",
+        "GITHUB_API_URL": api_url,
+        "GITHUB_TOKEN": token,
+    }
 
 
 def _venv(path: Path) -> Path:

@@ -25,8 +25,12 @@ PORTABLE_SHIM = str(ROOT / "shims" / "gh")
 
 def install_launcher(directory: Path) -> str:
     """The launcher `source shims/gh-cache.sh` installs: #! straight to the interpreter."""
-    return subprocess.run([PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "install-shim", str(directory)],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "install-shim", str(directory)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def real_gh() -> str:
@@ -35,8 +39,13 @@ def real_gh() -> str:
 
 def gh_env(hub: FakeHub, home: Path) -> dict[str, str]:
     env = {**os.environ, **hub.gh_env(home=home)}
-    env.update({"PATH": os.pathsep.join([str(ROOT / "shims"), str(Path(real_gh()).parent), "/usr/bin", "/bin"]),
-                "GH_CACHE_PYTHON": PYTHON, "GH_CACHE_DIR": str(home / "ghcache")})
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(ROOT / "shims"), str(Path(real_gh()).parent), "/usr/bin", "/bin"]),
+            "GH_CACHE_PYTHON": PYTHON,
+            "GH_CACHE_DIR": str(home / "ghcache"),
+        }
+    )
     return env
 
 
@@ -50,29 +59,45 @@ def hit_latency(results: list[dict], work: Path) -> None:
         subprocess.run([gh, "api", "--cache", "1h", *target[1:]], env=env, capture_output=True, check=True)
         hub.set_latency(UPSTREAM_LATENCY_MS)
         hub.clear_requests()
-        medians = interleaved_medians({
-            "floor": lambda: timed([PYTHON, "-S", "-E", "-c", "pass"]),
-            "shim": lambda: timed([shim, *target], env),
-            "portable shim": lambda: timed([PORTABLE_SHIM, *target], env),
-            "gh cache": lambda: timed([gh, "api", "--cache", "1h", *target[1:]], env),
-            "uncached": lambda: timed([gh, *target], env),
-        }, RUNS)
+        medians = interleaved_medians(
+            {
+                "floor": lambda: timed([PYTHON, "-S", "-E", "-c", "pass"]),
+                "shim": lambda: timed([shim, *target], env),
+                "portable shim": lambda: timed([PORTABLE_SHIM, *target], env),
+                "gh cache": lambda: timed([gh, "api", "--cache", "1h", *target[1:]], env),
+                "uncached": lambda: timed([gh, *target], env),
+            },
+            RUNS,
+        )
         assert hub.upstream_count() == RUNS, "the shim and gh --cache hits must not reach fakehub"
     how = f"whole process, median of {RUNS} interleaved runs"
     gh_cached = "gh api --cache 1h (gh's own cache), hit"
     results += [
         row("ghcache shim hit: gh api repos/O/R", how, medians["shim"], gh_cached, medians["gh cache"]),
-        row("ghcache shim hit: gh api repos/O/R", how, medians["shim"], "python3 -S -E -c pass (floor)",
-            medians["floor"]),
-        row("ghcache portable shim (shims/gh, via /bin/sh) hit", how, medians["portable shim"],
-            "python3 -S -E -c pass (floor)", medians["floor"]),
+        row(
+            "ghcache shim hit: gh api repos/O/R",
+            how,
+            medians["shim"],
+            "python3 -S -E -c pass (floor)",
+            medians["floor"],
+        ),
+        row(
+            "ghcache portable shim (shims/gh, via /bin/sh) hit",
+            how,
+            medians["portable shim"],
+            "python3 -S -E -c pass (floor)",
+            medians["floor"],
+        ),
         row(gh_cached, how, medians["gh cache"], gh_cached, medians["gh cache"]),
-        row(f"uncached gh api ({UPSTREAM_LATENCY_MS} ms upstream latency)", how, medians["uncached"], gh_cached,
-            medians["gh cache"]),
+        row(
+            f"uncached gh api ({UPSTREAM_LATENCY_MS} ms upstream latency)",
+            how,
+            medians["uncached"],
+            gh_cached,
+            medians["gh cache"],
+        ),
         row("python3 -S -E -c pass (floor)", how, medians["floor"], gh_cached, medians["gh cache"]),
     ]
-
-
 
 
 def ci_workload(hub: FakeHub) -> list[tuple[float, list[str]]]:
@@ -87,13 +112,16 @@ def ci_workload(hub: FakeHub) -> list[tuple[float, list[str]]]:
         sha, pull = shas[push % len(shas)], str(1 + 4 * (push % 5))
         for job in range(MATRIX):
             at = push * 600.0 + job * JOB_SPACING_S
-            calls += [(at, args) for args in (
-                ["repo", "view", "octo/hello", "--json", "name,defaultBranchRef"],
-                ["pr", "view", pull, *repo, "--json", "number,labels,headRefName"],
-                ["run", "list", *repo, "--limit", "5"],
-                ["api", f"repos/octo/hello/commits/{sha}"],
-                ["release", "view", *repo, "--json", "tagName"],
-            )]
+            calls += [
+                (at, args)
+                for args in (
+                    ["repo", "view", "octo/hello", "--json", "name,defaultBranchRef"],
+                    ["pr", "view", pull, *repo, "--json", "number,labels,headRefName"],
+                    ["run", "list", *repo, "--limit", "5"],
+                    ["api", f"repos/octo/hello/commits/{sha}"],
+                    ["release", "view", *repo, "--json", "tagName"],
+                )
+            ]
     return calls
 
 
@@ -104,17 +132,29 @@ def replay(results: list[dict], work: Path) -> None:
             env = gh_env(hub, work / label.replace(" ", "-"))
             workload = ci_workload(hub)
             for at, args in workload:
-                subprocess.run([program, *args], env={**env, "GH_CACHE_NOW": str(1_900_000_000 + at)},
-                               capture_output=True, check=True)
+                subprocess.run(
+                    [program, *args],
+                    env={**env, "GH_CACHE_NOW": str(1_900_000_000 + at)},
+                    capture_output=True,
+                    check=True,
+                )
             counts[label] = hub.upstream_count()
-    how = (f"{len(workload)} gh reads in a simulated hour: {RUNS_PER_HOUR} pushes, each a {MATRIX}-job matrix "
-           f"starting {JOB_SPACING_S} s apart, 5 reads per job (repo, PR + labels, recent runs, pushed commit, "
-           "latest release); requests counted by fakehub")
+    how = (
+        f"{len(workload)} gh reads in a simulated hour: {RUNS_PER_HOUR} pushes, each a {MATRIX}-job matrix "
+        f"starting {JOB_SPACING_S} s apart, 5 reads per job (repo, PR + labels, recent runs, pushed commit, "
+        "latest release); requests counted by fakehub"
+    )
     saved = 1 - counts["with ghcache"] / counts["without cache"]
     results += [
         row("CI replay: upstream requests without cache", how, None, "same", None, str(counts["without cache"])),
-        row("CI replay: upstream requests with ghcache", how, None, "without cache", None,
-            f"{counts['with ghcache']} ({saved:.1%} fewer)"),
+        row(
+            "CI replay: upstream requests with ghcache",
+            how,
+            None,
+            "without cache",
+            None,
+            f"{counts['with ghcache']} ({saved:.1%} fewer)",
+        ),
     ]
 
 

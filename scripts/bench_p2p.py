@@ -11,8 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "p2p"), str(ROOT / "scripts")]
@@ -25,16 +25,23 @@ RUNS = 25  # per case: with 7 the medians moved by several ms from run to run
 LATENCY_MS = 300
 SHIM = str(ROOT / "shims" / "gh")
 CI_WORKLOAD = [  # the reads of one CI job; each job runs them twice (setup and report steps)
-    ("api", "repos/octo/hello"), ("api", "repos/octo/hello/releases"), ("api", "repos/octo/hello/labels"),
-    ("repo", "view", "octo/hello"), ("issue", "list", "-R", "octo/hello"), ("pr", "list", "-R", "octo/hello"),
-    ("release", "list", "-R", "octo/hello"), ("run", "list", "-R", "octo/hello"),
-    ("issue", "view", "38", "-R", "octo/hello"), ("pr", "view", "1", "-R", "octo/hello"),
+    ("api", "repos/octo/hello"),
+    ("api", "repos/octo/hello/releases"),
+    ("api", "repos/octo/hello/labels"),
+    ("repo", "view", "octo/hello"),
+    ("issue", "list", "-R", "octo/hello"),
+    ("pr", "list", "-R", "octo/hello"),
+    ("release", "list", "-R", "octo/hello"),
+    ("run", "list", "-R", "octo/hello"),
+    ("issue", "view", "38", "-R", "octo/hello"),
+    ("pr", "view", "1", "-R", "octo/hello"),
 ]
 RUNNERS = 4
 
 
-def _case(node: Node, args: tuple[str, ...], before: Callable[[], None] | None = None,
-          **extra: str) -> Callable[[], float]:
+def _case(
+    node: Node, args: tuple[str, ...], before: Callable[[], None] | None = None, **extra: str
+) -> Callable[[], float]:
     """One whole `gh args` process through the shim on `node`, in ms; `before` runs untimed first."""
     env = {**node.env, **extra}
 
@@ -61,11 +68,14 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
         view, issues = ("api", "repos/octo/hello"), ("issue", "list", "-R", "octo/hello")
         assert a.gh(*view).returncode == 0
         hub.clear_requests()
-        medians = interleaved_medians({
-            "uncached": _case(a, view, GH_CACHE="0"),
-            "local": _case(a, view),
-            "peer": _case(b, view, lambda: _forget_locally(b)),
-        }, RUNS)
+        medians = interleaved_medians(
+            {
+                "uncached": _case(a, view, GH_CACHE="0"),
+                "local": _case(a, view),
+                "peer": _case(b, view, lambda: _forget_locally(b)),
+            },
+            RUNS,
+        )
         assert hub.upstream_count() == RUNS, "only the uncached calls may reach fakehub"
         assert a.gh(*issues).returncode == 0
         wait_for(lambda: b.status().get("hints", 0) >= 2, 20, "b to hear the issue list's announcement")
@@ -75,8 +85,7 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
     finally:
         a.stop()
         b.stop()
-    how = (f"whole gh process through the shim, real gh 2.102, fakehub with {LATENCY_MS} ms latency, "
-           f"median of {RUNS}")
+    how = f"whole gh process through the shim, real gh 2.102, fakehub with {LATENCY_MS} ms latency, median of {RUNS}"
     interleaved = how + " interleaved runs"
     forgotten = "; local entry and daemon shelf removed before each call"
     anchor, uncached = f"uncached call ({LATENCY_MS} ms upstream latency)", medians["uncached"]
@@ -84,8 +93,13 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
         row("uncached call", interleaved, uncached, anchor, uncached),
         row("local hit", interleaved, medians["local"], anchor, uncached),
         row("peer hit (libp2p, daemon on loopback)", interleaved + forgotten, medians["peer"], anchor, uncached),
-        row("IPFS hit (js-ipfs on loopback, sharing peer gone)", how + ", run after the others" + forgotten,
-            medians["ipfs"], anchor, uncached),
+        row(
+            "IPFS hit (js-ipfs on loopback, sharing peer gone)",
+            how + ", run after the others" + forgotten,
+            medians["ipfs"],
+            anchor,
+            uncached,
+        ),
     ]
 
 
@@ -95,8 +109,13 @@ def _replay(hub: FakeHub, base: Path, sharing: bool) -> int:
     try:
         for index in range(RUNNERS):
             name = f"{'s' if sharing else 'n'}{index}"
-            node = Node(name, hub, base, GH_CACHE_PEER_TIMEOUT_MS="1000",
-                        GH_CACHE_P2P_BOOTSTRAP=runners[0].address if runners and sharing else "")
+            node = Node(
+                name,
+                hub,
+                base,
+                GH_CACHE_PEER_TIMEOUT_MS="1000",
+                GH_CACHE_P2P_BOOTSTRAP=runners[0].address if runners and sharing else "",
+            )
             runners.append(node.start() if sharing else node)
         hub.clear_requests()
         for node in runners:
@@ -121,12 +140,20 @@ def run(results: list[dict]) -> None:
         with FakeHub(mode="tls") as hub:
             without = _replay(hub, base, sharing=False)
             with_sharing = _replay(hub, base, sharing=True)
-    how = (f"{RUNNERS} runners (different tokens, separate caches) x a CI job of {len(CI_WORKLOAD)} distinct gh "
-           "reads run twice, one job after another")
+    how = (
+        f"{RUNNERS} runners (different tokens, separate caches) x a CI job of {len(CI_WORKLOAD)} distinct gh "
+        "reads run twice, one job after another"
+    )
     results += [
         row(f"upstream calls, {RUNNERS} runners, no sharing", how, None, "same", None, str(without)),
-        row(f"upstream calls, {RUNNERS} runners, sharing over libp2p", how, None, "no sharing", None,
-            f"{with_sharing} ({1 - with_sharing / without:.1%} fewer)"),
+        row(
+            f"upstream calls, {RUNNERS} runners, sharing over libp2p",
+            how,
+            None,
+            "no sharing",
+            None,
+            f"{with_sharing} ({1 - with_sharing / without:.1%} fewer)",
+        ),
     ]
 
 

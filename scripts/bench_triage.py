@@ -59,21 +59,25 @@ def run(results: list[dict]) -> None:
     to_pr = [ms for ok, ms, _ in outcomes.values() if ok]
     crash = statistics.median(ms for _, _, ms in outcomes.values())
     verified = sum(ok for ok, _, _ in outcomes.values())
-    results.append({
-        "what": "triage: issue -> verified draft PR",
-        "how": f"autoheal triage over fakehub + a local bare remote, {len(to_pr)} sample crashes with a known fix "
-               "(venv, reproduction before/after, commit, push, REST draft PR)",
-        "median_ms": round(statistics.median(to_pr), 1) if to_pr else None,
-        "anchor": f"the crash itself under the hook, filing its issue (median {crash:.0f} ms)",
-        "ratio": round(statistics.median(to_pr) / crash, 2) if to_pr else None,
-    })
-    results.append({
-        "what": "triage: share of sample crashes ending in a verified draft PR",
-        "how": f"{verified} of {len(CORPUS)} ({', '.join(CORPUS)}); the rest get an analysis comment",
-        "median_ms": None,
-        "anchor": "all sample crashes",
-        "ratio": round(verified / len(CORPUS), 2),
-    })
+    results.append(
+        {
+            "what": "triage: issue -> verified draft PR",
+            "how": f"autoheal triage over fakehub + a local bare remote, {len(to_pr)} sample crashes with a known fix "
+            "(venv, reproduction before/after, commit, push, REST draft PR)",
+            "median_ms": round(statistics.median(to_pr), 1) if to_pr else None,
+            "anchor": f"the crash itself under the hook, filing its issue (median {crash:.0f} ms)",
+            "ratio": round(statistics.median(to_pr) / crash, 2) if to_pr else None,
+        }
+    )
+    results.append(
+        {
+            "what": "triage: share of sample crashes ending in a verified draft PR",
+            "how": f"{verified} of {len(CORPUS)} ({', '.join(CORPUS)}); the rest get an analysis comment",
+            "median_ms": None,
+            "anchor": "all sample crashes",
+            "ratio": round(verified / len(CORPUS), 2),
+        }
+    )
 
 
 if __name__ == "__main__":

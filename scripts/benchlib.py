@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def timed(command: list[str], env: dict | None = None, cwd: str | None = None) -> float:
@@ -24,9 +24,16 @@ def interleaved_medians(cases: dict[str, Callable[[], float]], runs: int) -> dic
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def row(what: str, how: str, median_ms: float | None, anchor: str, anchor_ms: float | None,
-        value: str | None = None) -> dict:
+def row(
+    what: str, how: str, median_ms: float | None, anchor: str, anchor_ms: float | None, value: str | None = None
+) -> dict:
     """One line of BENCHMARKS.md; `value` replaces the time for counts."""
     ratio = round(median_ms / anchor_ms, 3) if median_ms is not None and anchor_ms else None
-    return {"what": what, "how": how, "median_ms": None if median_ms is None else round(median_ms, 2),
-            "anchor": anchor, "ratio": ratio, "value": value}
+    return {
+        "what": what,
+        "how": how,
+        "median_ms": None if median_ms is None else round(median_ms, 2),
+        "anchor": anchor,
+        "ratio": ratio,
+        "value": value,
+    }

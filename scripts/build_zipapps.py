@@ -29,8 +29,10 @@ def vendor() -> Path:
     target = BUILD / f"vendor-{digest}"
     if not (target / ".complete").exists():
         shutil.rmtree(target, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target", str(target),
-                        *DEPENDENCIES], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-compile", "--target", str(target), *DEPENDENCIES],
+            check=True,
+        )
         for junk in target.glob("*.dist-info"):
             shutil.rmtree(junk)
         shutil.rmtree(target / "bin", ignore_errors=True)
@@ -40,8 +42,13 @@ def vendor() -> Path:
 
 def compile_tree(tree: Path) -> None:
     for source in tree.rglob("*.py"):
-        py_compile.compile(str(source), cfile=str(source) + "c", dfile=str(source.relative_to(tree)),
-                           doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        py_compile.compile(
+            str(source),
+            cfile=str(source) + "c",
+            dfile=str(source.relative_to(tree)),
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
 
 
 def build(name: str, main_file: str, vendored: Path) -> Path:

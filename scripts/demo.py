@@ -35,14 +35,14 @@ BATCH = [
     ["api", "repos/octo/hello"],
     ["api", "repos/octo/hello/pulls", "--jq", ".[].title"],
 ]
-CRASH = '''import json, logging
+CRASH = """import json, logging
 logging.basicConfig(level=logging.INFO)
 logging.info("loading settings for user %s", "demo")
 def load_settings(path):
     with open(path) as handle:
         return json.load(handle)
 load_settings("/nonexistent/settings.json")
-'''
+"""
 
 
 def say(text: str) -> None:
@@ -51,10 +51,18 @@ def say(text: str) -> None:
 
 def ghcache_half(hub: FakeHub, work: Path) -> None:
     env = {**os.environ, **hub.gh_env(home=work / "home")}
-    launcher = subprocess.run([PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "install-shim", str(work / "bin")],
-                              check=True, capture_output=True, text=True).stdout.strip()
-    env.update({"PATH": os.pathsep.join([os.path.dirname(launcher), str(Path(REAL_GH).parent), os.environ["PATH"]]),
-                "GH_CACHE_DIR": str(work / "ghcache")})
+    launcher = subprocess.run(
+        [PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "install-shim", str(work / "bin")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    env.update(
+        {
+            "PATH": os.pathsep.join([os.path.dirname(launcher), str(Path(REAL_GH).parent), os.environ["PATH"]]),
+            "GH_CACHE_DIR": str(work / "ghcache"),
+        }
+    )
     print(f"the gh launcher (what `source shims/gh-cache.sh` installs): {launcher}")
     for round_name in ("first run (cold cache)", "second run (warm cache)"):
         say(f"ghcache: {len(BATCH)} gh reads, {round_name}")
@@ -68,8 +76,11 @@ def ghcache_half(hub: FakeHub, work: Path) -> None:
     say("ghcache stats")
     subprocess.run([PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "stats"], env=env, check=True)
     say("ghcache explain -- issue list -R octo/hello")
-    subprocess.run([PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "explain", "--", "issue", "list", "-R", "octo/hello"],
-                   env=env, check=True)
+    subprocess.run(
+        [PYTHON, str(ROOT / "bin" / "ghcache.pyz"), "explain", "--", "issue", "list", "-R", "octo/hello"],
+        env=env,
+        check=True,
+    )
 
 
 def autoheal_half(hub: FakeHub, work: Path) -> None:
@@ -79,9 +90,16 @@ def autoheal_half(hub: FakeHub, work: Path) -> None:
     subprocess.run([PYTHON, str(ROOT / "bin" / "autoheal.pyz"), "install", "--venv", str(venv)], check=True)
     script = work / "app.py"
     script.write_text(CRASH)
-    env = {"PATH": os.environ["PATH"], "HOME": str(work / "home"), "AUTOHEAL_STATE_DIR": str(work / "autoheal"),
-           "AUTOHEAL_CONFIG": str(work / "autoheal" / "config.json"), "AUTOHEAL_REPO": "octo/hello",
-           "GITHUB_API_URL": hub.api_url, "GITHUB_TOKEN": hub.default_token, "SSL_CERT_FILE": str(hub.ca_file)}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(work / "home"),
+        "AUTOHEAL_STATE_DIR": str(work / "autoheal"),
+        "AUTOHEAL_CONFIG": str(work / "autoheal" / "config.json"),
+        "AUTOHEAL_REPO": "octo/hello",
+        "GITHUB_API_URL": hub.api_url,
+        "GITHUB_TOKEN": hub.default_token,
+        "SSL_CERT_FILE": str(hub.ca_file),
+    }
     for attempt in (1, 2):
         say(f"autoheal: the app crashes (run {attempt}); its own traceback is unchanged")
         done = subprocess.run([str(venv / "bin" / "python"), str(script)], env=env, capture_output=True, text=True)
@@ -89,11 +107,14 @@ def autoheal_half(hub: FakeHub, work: Path) -> None:
     issues = [issue for issue in hub.state.get_repo("octo/hello").issues.values() if "auto-heal" in issue.labels]
     say("autoheal: what fakehub received")
     for issue in issues:
-        print(f"  issue #{issue.number}: {issue.title!r}, labels {issue.labels}, "
-              f"{len(issue.comments)} comment(s) recording repeats")
+        print(
+            f"  issue #{issue.number}: {issue.title!r}, labels {issue.labels}, "
+            f"{len(issue.comments)} comment(s) recording repeats"
+        )
     say("autoheal preview (exactly what was sent last)")
-    preview = subprocess.run([PYTHON, str(ROOT / "bin" / "autoheal.pyz"), "preview"], env=env, capture_output=True,
-                             text=True, check=True).stdout
+    preview = subprocess.run(
+        [PYTHON, str(ROOT / "bin" / "autoheal.pyz"), "preview"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     print("\n".join(preview.splitlines()[:40]))
     if len(preview.splitlines()) > 40:
         print(f"  ... ({len(preview.splitlines()) - 40} more lines)")
@@ -101,8 +122,10 @@ def autoheal_half(hub: FakeHub, work: Path) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ghcache-demo-") as tmp, FakeHub(mode="tls", latency_ms=150) as hub:
-        print(f"fakehub (a GitHub emulator) on https://localhost:{hub.port}, 150 ms latency per request; "
-              f"real gh: {REAL_GH}")
+        print(
+            f"fakehub (a GitHub emulator) on https://localhost:{hub.port}, 150 ms latency per request; "
+            f"real gh: {REAL_GH}"
+        )
         ghcache_half(hub, Path(tmp))
         hub.set_latency(0)
         autoheal_half(hub, Path(tmp))

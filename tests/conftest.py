@@ -13,6 +13,5 @@ from support import ROOT
 @pytest.fixture(scope="session")
 def zipapps() -> Path:
     """Build bin/*.pyz from the working tree once per test session; returns bin/."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_zipapps.py")], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_zipapps.py")], check=True, stdout=subprocess.DEVNULL)
     return ROOT / "bin"

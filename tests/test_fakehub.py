@@ -1,4 +1,5 @@
 """FakeHub driven by the real gh CLI, in both TLS and plain-HTTP-proxy modes."""
+
 from __future__ import annotations
 
 import json
@@ -7,13 +8,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from collections.abc import Iterator
 
 import pytest
 import urllib3
-
 from fakehub import FakeHub
 
 GH = shutil.which("gh", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
@@ -177,8 +177,9 @@ def test_api_graphql_viewer(gh: Gh) -> None:
 
 
 def test_api_post_creates_issue(gh: Gh, hub: FakeHub) -> None:
-    number = gh("api", "-X", "POST", "repos/octo/hello/issues", "-f", "title=From api", "-f", "body=b",
-                "--jq", ".number")
+    number = gh(
+        "api", "-X", "POST", "repos/octo/hello/issues", "-f", "title=From api", "-f", "body=b", "--jq", ".number"
+    )
     assert hub.state.get_issue("octo/hello", int(number.stdout)).title == "From api"
 
 
@@ -249,12 +250,15 @@ def test_etag_round_trip_gives_304(hub: FakeHub) -> None:
 def test_rate_limit_headers_count_down_per_user(hub: FakeHub) -> None:
     client = direct(hub)
     hub.add_user("counter", "counter-token")
-    seen = [int(client.request("GET", f"{hub.api_url}/rate_limit", token="counter-token").headers[
-        "x-ratelimit-remaining"]) for _ in range(3)]
+    seen = [
+        int(client.request("GET", f"{hub.api_url}/rate_limit", token="counter-token").headers["x-ratelimit-remaining"])
+        for _ in range(3)
+    ]
     assert seen[0] - seen[2] == 2
     other = client.request("GET", f"{hub.api_url}/repos/octo/hello")
     assert {"x-ratelimit-limit", "x-ratelimit-used", "x-ratelimit-reset", "x-ratelimit-resource"} <= set(
-        k.lower() for k in other.headers)
+        k.lower() for k in other.headers
+    )
 
 
 def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
@@ -263,15 +267,20 @@ def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
     query = "repo:octo/hello is:issue in:body state:open autoheal:fingerprint=abc123"
     found = json.loads(client.request("GET", f"{hub.api_url}/search/issues", fields={"q": query}).data)
     assert found["total_count"] == 1 and found["items"][0]["title"] == "Crash report"
-    by_label = json.loads(client.request("GET", f"{hub.api_url}/search/issues",
-                                         fields={"q": 'repo:octo/hello label:"good first issue" is:issue'}).data)
+    by_label = json.loads(
+        client.request(
+            "GET", f"{hub.api_url}/search/issues", fields={"q": 'repo:octo/hello label:"good first issue" is:issue'}
+        ).data
+    )
     assert by_label["items"]
     assert all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
 
 
 def test_assign_copilot_with_agent_assignment(hub: FakeHub) -> None:
-    body = {"assignees": ["copilot-swe-agent[bot]"],
-            "agent_assignment": {"target_repo": "octo/hello", "base_branch": "main", "custom_instructions": "fix it"}}
+    body = {
+        "assignees": ["copilot-swe-agent[bot]"],
+        "agent_assignment": {"target_repo": "octo/hello", "base_branch": "main", "custom_instructions": "fix it"},
+    }
     reply = direct(hub).request("POST", f"{hub.api_url}/repos/octo/hello/issues/2/assignees", json=body)
     assert reply.status == 201
     assert "copilot-swe-agent[bot]" in [a["login"] for a in json.loads(reply.data)["assignees"]]
@@ -296,8 +305,9 @@ def test_many_concurrent_clients(hub: FakeHub) -> None:
     try:
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=24) as pool:
-            statuses = list(pool.map(lambda _: client.request("GET", f"{hub.api_url}/repos/octo/hello").status,
-                                     range(24)))
+            statuses = list(
+                pool.map(lambda _: client.request("GET", f"{hub.api_url}/repos/octo/hello").status, range(24))
+            )
         assert statuses == [200] * 24 and time.monotonic() - started < 3.0  # serially: 4.8 s
     finally:
         hub.set_latency(0)
@@ -325,8 +335,13 @@ def test_module_subprocess_with_control_api(tmp_path: Path) -> None:
         http.request("POST", f"{control}/config", json={"outage": 503})
         assert http.request("GET", f"{info['api_url']}/repos/octo/hello", headers=auth).status == 503
         http.request("POST", f"{control}/config", json={"outage": None})
-        seeded = http.request("POST", f"{control}/seed", json={"calls": [
-            {"method": "add_issue", "kwargs": {"full_name": "octo/hello", "title": "Seeded remotely"}}]})
+        seeded = http.request(
+            "POST",
+            f"{control}/seed",
+            json={
+                "calls": [{"method": "add_issue", "kwargs": {"full_name": "octo/hello", "title": "Seeded remotely"}}]
+            },
+        )
         number = json.loads(seeded.data)["results"][0]["number"]
         issue = http.request("GET", f"{info['api_url']}/repos/octo/hello/issues/{number}", headers=auth)
         assert json.loads(issue.data)["title"] == "Seeded remotely"

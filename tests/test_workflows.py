@@ -25,15 +25,19 @@ def tool(*argv: str) -> subprocess.CompletedProcess[str]:
     """Run a linter offline, with no token in reach (zizmor would go online with one)."""
     env = {k: v for k, v in os.environ.items() if "TOKEN" not in k}
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
-    return subprocess.run([str(BIN / argv[0]), *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [str(BIN / argv[0]), *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def shell_files() -> list[Path]:
     """Whatever shell files exist now: *.sh anywhere outside hidden and vendored dirs, plus shims/gh."""
     skip = {"node_modules", "build", "dist"}
-    found = [p for p in ROOT.rglob("*.sh")
-             if not any(part.startswith(".") or part in skip for part in p.relative_to(ROOT).parts)]
+    found = [
+        p
+        for p in ROOT.rglob("*.sh")
+        if not any(part.startswith(".") or part in skip for part in p.relative_to(ROOT).parts)
+    ]
     return sorted(found + [p for p in [ROOT / "shims" / "gh"] if p.exists()])
 
 

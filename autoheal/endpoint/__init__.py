@@ -1,4 +1,5 @@
 """The client-error endpoint: browsers and Node processes post here; reports are filed through the core."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -22,8 +23,9 @@ def make_app(config: Config | None = None, settings: Settings | None = None) -> 
     """
     config = config or load_config()
     settings = settings or Settings.from_env()
-    worker: Handoff[dict[str, Any]] = Handoff(partial(_file, config=config), maxsize=settings.queue_size,
-                                              drain_on_exit=config.timeout)
+    worker: Handoff[dict[str, Any]] = Handoff(
+        partial(_file, config=config), maxsize=settings.queue_size, drain_on_exit=config.timeout
+    )
     return ClientErrorApp(settings, worker.offer)
 
 

@@ -1,11 +1,13 @@
 """The WSGI app behind `autoheal serve`: every check a hostile client can trip, in order, before any work."""
+
 from __future__ import annotations
 
 import hmac
 import json
 import logging
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from autoheal.endpoint.limits import RateLimiter
 from autoheal.endpoint.settings import HEALTH_PATH, REPORT_PATH, Settings
@@ -30,8 +32,9 @@ class ClientErrorApp:
     can produce a 5xx: an unexpected fault is logged and answered 400.
     """
 
-    def __init__(self, settings: Settings, accept: Callable[[dict[str, Any]], bool],
-                 limiter: RateLimiter | None = None) -> None:
+    def __init__(
+        self, settings: Settings, accept: Callable[[dict[str, Any]], bool], limiter: RateLimiter | None = None
+    ) -> None:
         self.settings = settings
         self._accept = accept
         self._limiter = limiter if limiter is not None else RateLimiter(settings.per_minute, settings.max_clients)

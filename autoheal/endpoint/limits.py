@@ -1,11 +1,12 @@
 """Per-client rate limiting: a token bucket per client, in a bounded table, with an injectable clock."""
+
 from __future__ import annotations
 
 import math
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 
 class RateLimiter:

@@ -1,4 +1,5 @@
 """`autoheal serve`: the WSGI app on the standard library's server, with bounded threads and patient closes."""
+
 from __future__ import annotations
 
 import logging
@@ -6,8 +7,9 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
-from typing import Any, Callable
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,10 @@
 """Endpoint settings from the environment; everything the request path needs to decide without I/O."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from autoheal.config import ConfigError
 
@@ -24,7 +25,7 @@ class Settings:
     trust_forwarded: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         origins = (o.strip().rstrip("/") for o in env.get("AUTOHEAL_ALLOWED_ORIGINS", "").split(","))
         return cls(

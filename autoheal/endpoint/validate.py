@@ -1,9 +1,11 @@
 """The shape of a client error report: pure checks, so hostile input is refused before anything else sees it."""
+
 from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 KINDS = frozenset({"error", "unhandledrejection", "uncaughtexception", "manual", "retries-exhausted"})
 RUNTIMES = frozenset({"browser", "node"})

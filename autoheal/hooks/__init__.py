@@ -27,7 +27,9 @@ def report_uncaught(exc: BaseException, source: str, context: dict[str, Any] | N
     worker.join(max(0.0, deadline - time.monotonic()))
 
 
-def _report(exc: BaseException, source: str, context: dict[str, Any] | None, config: config_module.Config, deadline: float) -> None:
+def _report(
+    exc: BaseException, source: str, context: dict[str, Any] | None, config: config_module.Config, deadline: float
+) -> None:
     try:
         report = capture_exception(
             exc, source, context, max_log_lines=config.max_log_lines, env_allowlist=config.env_allowlist

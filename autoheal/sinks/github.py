@@ -24,7 +24,9 @@ class OverBudget(Exception):
 
 
 class GitHubSink:
-    def __init__(self, api: GitHubApi, ledger: Ledger, labels: tuple[str, ...], max_issues_per_hour: int, max_comments: int) -> None:
+    def __init__(
+        self, api: GitHubApi, ledger: Ledger, labels: tuple[str, ...], max_issues_per_hour: int, max_comments: int
+    ) -> None:
         self.api = api
         self.ledger = ledger
         self.labels = labels
@@ -60,7 +62,11 @@ class GitHubSink:
         labels = [*self.labels, report.source]
         for name in labels:
             self._ensure_label(name)
-        issue = self._write("POST", f"/repos/{self.api.repo}/issues", {"title": report.title, "body": render_body(report), "labels": labels})
+        issue = self._write(
+            "POST",
+            f"/repos/{self.api.repo}/issues",
+            {"title": report.title, "body": render_body(report), "labels": labels},
+        )
         self.ledger.count_opening()
         self.ledger.remember_issue(report.fingerprint, issue["number"])
         return Outcome("created", report.fingerprint, issue["number"], issue.get("html_url"))
@@ -78,8 +84,11 @@ class GitHubSink:
         if reopened:
             self._write("PATCH", f"/repos/{self.api.repo}/issues/{number}", {"state": "open"})
         if len(occurrences) < self.max_comments and counter is None:
-            self._write("POST", f"/repos/{self.api.repo}/issues/{number}/comments",
-                        {"body": render_occurrence(report, len(occurrences) + 2, reopened)})
+            self._write(
+                "POST",
+                f"/repos/{self.api.repo}/issues/{number}/comments",
+                {"body": render_occurrence(report, len(occurrences) + 2, reopened)},
+            )
             action = "commented"
         else:
             self._count(number, counter, len(occurrences), report)
@@ -99,8 +108,11 @@ class GitHubSink:
         if self.api.call("GET", f"/repos/{self.api.repo}/labels/{name}") is None:
             color = LABEL_COLORS.get(name, "fbca04")
             try:
-                self._write("POST", f"/repos/{self.api.repo}/labels",
-                            {"name": name, "color": color, "description": "Filed by autoheal"})
+                self._write(
+                    "POST",
+                    f"/repos/{self.api.repo}/labels",
+                    {"name": name, "color": color, "description": "Filed by autoheal"},
+                )
             except GitHubRejected as e:
                 if e.status != 422:  # 422: created meanwhile by someone else
                     raise
@@ -122,9 +134,11 @@ def _read_counter(body: str) -> tuple[int, list[str]]:
 
 
 def _counter_body(count: int, traces: list[str], last_seen: str) -> str:
-    return "\n".join([
-        COUNTER_MARKER,
-        f"<!-- autoheal:count={count} -->",
-        f"This crash has happened **{count}** times; last seen {last_seen}.",
-        f"<!-- autoheal:traces={','.join(traces)} -->",
-    ])
+    return "\n".join(
+        [
+            COUNTER_MARKER,
+            f"<!-- autoheal:count={count} -->",
+            f"This crash has happened **{count}** times; last seen {last_seen}.",
+            f"<!-- autoheal:traces={','.join(traces)} -->",
+        ]
+    )

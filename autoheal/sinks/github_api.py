@@ -98,7 +98,10 @@ class GitHubApi:
             raise GitHubUnavailable("out of time")
         try:
             response = self._http.request(
-                method, url, fields=fields, headers=self._headers,
+                method,
+                url,
+                fields=fields,
+                headers=self._headers,
                 body=None if body is None else json.dumps(body).encode("utf-8"),
                 timeout=urllib3.Timeout(total=remaining),
             )

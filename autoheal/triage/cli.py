@@ -80,8 +80,17 @@ def _already_done(hub: Hub, number: int, report: Report, branch: str) -> str | N
     return None
 
 
-def _open_pull(hub: Hub, number: int, report: Report, fix: Fix, checked: Verification, tree: Path,
-               branch: str, base: str, token: str | None) -> str:
+def _open_pull(
+    hub: Hub,
+    number: int,
+    report: Report,
+    fix: Fix,
+    checked: Verification,
+    tree: Path,
+    branch: str,
+    base: str,
+    token: str | None,
+) -> str:
     if not git.remote_has(tree, branch, token):
         git.commit(tree, branch, list(fix.edits), f"{fix.title}\n\nFixes #{number} (autoheal pattern {fix.pattern}).")
         git.push(tree, branch, token)
@@ -91,15 +100,20 @@ def _open_pull(hub: Hub, number: int, report: Report, fix: Fix, checked: Verific
     return f"opened draft PR #{pull['number']} for issue #{number} ({checked.status})"
 
 
-def _hand_off(hub: Hub, number: int, report: Report, fix: Fix | None, checked: Verification | None,
-              base: str) -> str:
+def _hand_off(hub: Hub, number: int, report: Report, fix: Fix | None, checked: Verification | None, base: str) -> str:
     """No verified fix: hand the issue to Copilot if asked and possible, else to a human via `needs-triage`."""
     if os.environ.get("AUTOHEAL_COPILOT") == "1":
-        assignment = {"target_repo": hub.api.repo, "base_branch": base,
-                      "custom_instructions": compose.copilot_instructions(number, report)}
+        assignment = {
+            "target_repo": hub.api.repo,
+            "base_branch": base,
+            "custom_instructions": compose.copilot_instructions(number, report),
+        }
         problem = Hub(copilot_api(hub.api)).assign_copilot(number, assignment)
-        step = "Assigned to the Copilot coding agent." if problem is None else \
-            f"Labelled `needs-triage`: the Copilot assignment failed: {problem}."
+        step = (
+            "Assigned to the Copilot coding agent."
+            if problem is None
+            else f"Labelled `needs-triage`: the Copilot assignment failed: {problem}."
+        )
     else:
         problem = "AUTOHEAL_COPILOT is not 1"
         step = "Labelled `needs-triage` for a maintainer (set `AUTOHEAL_COPILOT=1` to hand such issues to Copilot)."

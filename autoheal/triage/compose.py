@@ -51,36 +51,47 @@ def pr_title(fix: Fix, verification: Verification) -> str:
 
 
 def pr_body(number: int, report: Report, fix: Fix, verification: Verification) -> str:
-    check = verification.log() if verification.status == "verified" else (
-        f"> [!WARNING]\n> **Unverified**: {verification.reason}. Review and test this change by hand.")
-    return "\n".join([
-        marker("pr", report.fingerprint),
-        f"Fixes #{number}",
-        "",
-        "## What happened",
-        f"{crash_line(report)} in {where(report)}.",
-        "",
-        f"## The fix (pattern `{fix.pattern}`)",
-        fix.explanation,
-        "",
-        "## Verification",
-        check,
-    ])
+    check = (
+        verification.log()
+        if verification.status == "verified"
+        else (f"> [!WARNING]\n> **Unverified**: {verification.reason}. Review and test this change by hand.")
+    )
+    return "\n".join(
+        [
+            marker("pr", report.fingerprint),
+            f"Fixes #{number}",
+            "",
+            "## What happened",
+            f"{crash_line(report)} in {where(report)}.",
+            "",
+            f"## The fix (pattern `{fix.pattern}`)",
+            fix.explanation,
+            "",
+            "## Verification",
+            check,
+        ]
+    )
 
 
 def pr_comment(report: Report, pull: dict[str, Any]) -> str:
-    return "\n".join([
-        marker("pr-link", report.fingerprint),
-        f"autoheal opened draft pull request #{pull['number']} with a fix for this crash: {pull.get('html_url', '')}",
-    ])
+    return "\n".join(
+        [
+            marker("pr-link", report.fingerprint),
+            f"autoheal opened draft pull request #{pull['number']} with a fix for this crash: "
+            f"{pull.get('html_url', '')}",
+        ]
+    )
 
 
 def analysis(number: int, report: Report, similar: list[tuple[dict[str, Any], str]], tried: str, next_step: str) -> str:
     """The one structured comment for a crash without a verified fix."""
     app = [f for f in report.frames if f.in_app]
     rows = ["| # | function | file:line | code |", "|---|---|---|---|"]
-    rows += [f"| {i} | {code(f'{f.module}.{f.function}')} | {code(f'{f.filename}:{f.lineno}')} | "
-             f"{code((f.context_line or '').replace('|', '/'))} |" for i, f in enumerate(app, 1)]
+    rows += [
+        f"| {i} | {code(f'{f.module}.{f.function}')} | {code(f'{f.filename}:{f.lineno}')} | "
+        f"{code((f.context_line or '').replace('|', '/'))} |"
+        for i, f in enumerate(app, 1)
+    ]
     hint = HINTS.get(short_type(report.exc_type), "no common cause is known for this exception type")
     seen = [f"- #{item['number']} ({item['state']}): {why}" for item, why in similar] or ["- none found"]
     parts = [
@@ -128,7 +139,6 @@ def _reproduce_command(report: Report) -> str:
 def tried_text(fix: Fix | None, verification: Verification | None) -> str:
     if fix is None or verification is None:
         return ""
-    return "\n".join([f"Pattern `{fix.pattern}` proposed: {fix.title}. Verification rejected it.", "",
-                      verification.log()])
-
-
+    return "\n".join(
+        [f"Pattern `{fix.pattern}` proposed: {fix.title}. Verification rejected it.", "", verification.log()]
+    )

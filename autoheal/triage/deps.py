@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 
 def canonical(name: str) -> str:
@@ -57,10 +58,10 @@ def _add_to_pyproject(text: str, distribution: str) -> str | None:
     the result is re-parsed and must differ from the original by exactly that one entry."""
     before = tomllib.loads(text)["project"].get("dependencies")
     header = re.search(r"(?m)^\[project\]\s*$", text)
-    section_end = re.search(r"(?m)^\[", text[header.end():]) if header else None
+    section_end = re.search(r"(?m)^\[", text[header.end() :]) if header else None
     end = header.end() + section_end.start() if section_end else len(text)
     if before is None:
-        new = text[:header.end()] + f'\ndependencies = ["{distribution}"]' + text[header.end():]
+        new = text[: header.end()] + f'\ndependencies = ["{distribution}"]' + text[header.end() :]
     else:
         key = re.compile(r"(?m)^dependencies\s*=\s*\[").search(text, header.end(), end)
         close = _closing_bracket(text, key.end()) if key else None
@@ -80,7 +81,7 @@ def _insert_entry(text: str, open_at: int, close: int, entry: str) -> str:
     indent = (re.findall(r"\n([ \t]+)\S", inside) or ["    "])[0]
     last = text[open_at:line_start].rstrip()
     comma = "" if not last.strip() or last.endswith(",") else ","
-    prefix = text[:open_at + len(last)] + comma + text[open_at + len(last):line_start]
+    prefix = text[: open_at + len(last)] + comma + text[open_at + len(last) : line_start]
     return prefix + f"{indent}{entry},\n" + text[line_start:]
 
 

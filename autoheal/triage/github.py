@@ -69,8 +69,9 @@ class Hub:
         return next((p for p in pulls or [] if p["head"]["ref"] == branch), None)
 
     def open_draft(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
-        return self.api.call("POST", f"{self.path}/pulls",
-                             {"title": title, "head": branch, "base": base, "body": body, "draft": True})
+        return self.api.call(
+            "POST", f"{self.path}/pulls", {"title": title, "head": branch, "base": base, "body": body, "draft": True}
+        )
 
     def similar(self, report: Report, number: int, limit: int = 5) -> list[tuple[dict[str, Any], str]]:
         """Other autoheal issues on the same crash: (issue, why), same fingerprint first, then shared frames."""
@@ -93,8 +94,11 @@ class Hub:
     def assign_copilot(self, number: int, agent_assignment: dict[str, str]) -> str | None:
         """Hand the issue to the Copilot coding agent; None on success, else why it could not be."""
         try:
-            issue = self.api.call("POST", f"{self.path}/issues/{number}/assignees",
-                                  {"assignees": [COPILOT], "agent_assignment": agent_assignment})
+            issue = self.api.call(
+                "POST",
+                f"{self.path}/issues/{number}/assignees",
+                {"assignees": [COPILOT], "agent_assignment": agent_assignment},
+            )
         except GitHubRejected as e:
             return f"the assignment was refused ({e}); it needs a user token and Copilot coding agent enabled"
         logins = {a.get("login") for a in (issue or {}).get("assignees", [])}

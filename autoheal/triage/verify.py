@@ -49,8 +49,11 @@ class Verification:
         parts = [f"**{self.status}**: {self.reason}"]
         for label, run in self.runs:
             shown = " ".join(run.argv)
-            parts += ["", f"{label}: `{shown}` exited {run.returncode} in {run.seconds:.2f} s",
-                      fenced(run.stderr[-TAIL:] or "(no stderr)", "text")]
+            parts += [
+                "",
+                f"{label}: `{shown}` exited {run.returncode} in {run.seconds:.2f} s",
+                fenced(run.stderr[-TAIL:] or "(no stderr)", "text"),
+            ]
         return "\n".join(parts)
 
 
@@ -90,14 +93,16 @@ def verify(report: Report, fix: Fix, tree: Path, timeout: float = TIMEOUT) -> Ve
         return Verification("failed", f"the recorded {report.exc_type} did not happen before the patch", runs)
     if not _passes(after, fix):
         return Verification("failed", "the run after the patch still fails", runs)
-    return Verification("verified", f"the recorded {report.exc_type} happened before the patch and is gone after it",
-                        runs)
+    return Verification(
+        "verified", f"the recorded {report.exc_type} happened before the patch and is gone after it", runs
+    )
 
 
 def _reproduces(run: Run, report: Report) -> bool:
     names = (report.exc_type, short_type(report.exc_type))
     return run.has_traceback() and any(
-        line.startswith(f"{name}:") or line == name for line in run.stderr.splitlines() for name in names)
+        line.startswith(f"{name}:") or line == name for line in run.stderr.splitlines() for name in names
+    )
 
 
 def _passes(run: Run, fix: Fix) -> bool:
@@ -115,23 +120,43 @@ def _install(python: Path, tree: Path) -> str | None:
         return "pip is not available to install the project's dependencies"
     env = {k: v for k, v in os.environ.items() if "TOKEN" not in k.upper()}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", *requirements],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", *requirements],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     if done.returncode:
         return f"the dependencies could not be installed: {done.stderr.strip()[-500:]}"
     return None
 
 
 def _env(venv: Path, scratch: str) -> dict[str, str]:
-    return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": scratch, "LANG": "C.UTF-8", "VIRTUAL_ENV": str(venv),
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"}
+    return {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "HOME": scratch,
+        "LANG": "C.UTF-8",
+        "VIRTUAL_ENV": str(venv),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+    }
 
 
 def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Run:
     """Run without a shell in its own process group, killed whole on timeout."""
     started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - an interpreter without it
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:
-    from typing import Mapping
+    from collections.abc import Mapping
 
 SOCKET_NAME = "daemon.sock"
 

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from . import client, protocol
 
@@ -44,9 +44,14 @@ def start(cache_dir: str, env: Mapping[str, str]) -> dict:
     log_path = os.path.join(cache_dir, LOG_NAME)
     with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
         os.chmod(log_path, 0o600)
-        process = subprocess.Popen([sys.executable, "-m", "ghcache", "daemon", "start", "--foreground"],
-                                   stdin=devnull, stdout=log, stderr=log, env=_child_env(env),
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ghcache", "daemon", "start", "--foreground"],
+            stdin=devnull,
+            stdout=log,
+            stderr=log,
+            env=_child_env(env),
+            start_new_session=True,
+        )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         running = status(path)

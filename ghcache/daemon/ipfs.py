@@ -7,7 +7,8 @@ The HTTP client blocks; its calls run on worker threads under the caller's deadl
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import trio
 

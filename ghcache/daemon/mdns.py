@@ -7,7 +7,7 @@ loopback in tests and tells strangers on the LAN nothing about our namespace.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 import trio
 from libp2p.abc import IHost

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence, TypeVar
+from typing import TypeVar
 
 import multiaddr
 import trio
@@ -177,8 +178,9 @@ class PeerNet:
         return self.host.get_id().to_string()
 
     def addresses(self) -> list[str]:
-        return [f"{addr}/p2p/{self.peer_id}" for addr in self.host.get_addrs()
-                if "/p2p/" not in str(addr)] or [str(addr) for addr in self.host.get_addrs()]
+        return [f"{addr}/p2p/{self.peer_id}" for addr in self.host.get_addrs() if "/p2p/" not in str(addr)] or [
+            str(addr) for addr in self.host.get_addrs()
+        ]
 
     def connected(self) -> list[str]:
         return [peer.to_string() for peer in self.host.get_connected_peers()]
@@ -196,8 +198,9 @@ class PeerNet:
             return await self._ask(wire_key, [info.peer_id for info in providers], asked, accept, timeout)
         return None
 
-    async def _ask(self, wire_key: str, peers: Iterable[ID], asked: set[ID],
-                   accept: Callable[[bytes], T | None], timeout: float) -> T | None:
+    async def _ask(
+        self, wire_key: str, peers: Iterable[ID], asked: set[ID], accept: Callable[[bytes], T | None], timeout: float
+    ) -> T | None:
         chosen = [peer for peer in dict.fromkeys(peers) if peer not in asked and peer != self.host.get_id()]
         chosen = chosen[:MAX_ASKED]
         asked.update(chosen)
@@ -225,8 +228,9 @@ class PeerNet:
         """Tell the namespace we hold an entry: a gossip hint, a provider record, and (with a CID)
         a sealed pointer in the DHT so it can be found on IPFS after we are gone."""
         sealed = self.sharing.seal(pointer.key, pointer.to_bytes())
-        await self.pubsub.publish(self.sharing.topic, protocol.Message(
-            protocol.ANNOUNCE, {"key": pointer.key}, sealed).encode())
+        await self.pubsub.publish(
+            self.sharing.topic, protocol.Message(protocol.ANNOUNCE, {"key": pointer.key}, sealed).encode()
+        )
         await self.dht.provide(pointer.key)
         if pointer.cid:
             await self.dht.put_value(f"/{DHT_NAMESPACE}/{pointer.key}", sealed)
@@ -298,8 +302,14 @@ def _new_host(settings: DaemonSettings, key_pair: KeyPair) -> IHost:
 
 
 def _gossipsub() -> GossipSub:
-    return GossipSub(protocols=[GOSSIPSUB_PROTOCOL_ID], degree=6, degree_low=4, degree_high=12,
-                     heartbeat_initial_delay=0.5, heartbeat_interval=5)
+    return GossipSub(
+        protocols=[GOSSIPSUB_PROTOCOL_ID],
+        degree=6,
+        degree_low=4,
+        degree_high=12,
+        heartbeat_initial_delay=0.5,
+        heartbeat_interval=5,
+    )
 
 
 def _peer_handler(serve: Serve) -> Callable[[INetStream], Awaitable[None]]:
@@ -333,8 +343,7 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
         gossipsub = _gossipsub()
         pubsub = Pubsub(host, gossipsub)
         host.set_stream_handler(PEER_PROTOCOL, _peer_handler(serve))
-        async with background_trio_service(dht), background_trio_service(pubsub), \
-                background_trio_service(gossipsub):
+        async with background_trio_service(dht), background_trio_service(pubsub), background_trio_service(gossipsub):
             await pubsub.wait_until_ready()
             net = PeerNet(host, dht, pubsub, sharing)
             async with trio.open_nursery() as nursery:
@@ -347,7 +356,6 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, serv
                 nursery.cancel_scope.cancel()
 
 
-
 def parse_bootstrap(addrs: Iterable[str]) -> list[PeerInfo]:
     """GH_CACHE_P2P_BOOTSTRAP entries; a bad one stops the daemon with a message naming it."""
     infos = []
@@ -355,5 +363,7 @@ def parse_bootstrap(addrs: Iterable[str]) -> list[PeerInfo]:
         try:
             infos.append(info_from_p2p_addr(multiaddr.Multiaddr(addr)))
         except Exception as error:  # multiaddr raises many types
-            raise ValueError(f"GH_CACHE_P2P_BOOTSTRAP: {addr!r} is not a .../p2p/<peer id> multiaddr ({error})") from None
+            raise ValueError(
+                f"GH_CACHE_P2P_BOOTSTRAP: {addr!r} is not a .../p2p/<peer id> multiaddr ({error})"
+            ) from None
     return infos

@@ -15,7 +15,8 @@ import struct
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:
-    from typing import Any, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
+    from typing import Any
 
 PEER_PROTOCOL = "/ghcache/1.1.0"  # 1.1: a stream carries any number of requests, one after another
 DHT_PREFIX = "/ghcache"
@@ -57,18 +58,18 @@ class Message:
         return PREFIX.pack(len(data), len(self.body)) + data + self.body
 
     @classmethod
-    def decode(cls, frame: bytes) -> "Message":
-        remaining = frame_length(frame[:PREFIX.size])
+    def decode(cls, frame: bytes) -> Message:
+        remaining = frame_length(frame[: PREFIX.size])
         if len(frame) != PREFIX.size + remaining:
             raise BadMessage("truncated frame")
         header_len, _ = PREFIX.unpack_from(frame)
         try:
-            parts = frame[PREFIX.size:PREFIX.size + header_len].decode().split(SEPARATOR)
+            parts = frame[PREFIX.size : PREFIX.size + header_len].decode().split(SEPARATOR)
         except UnicodeDecodeError:
             raise BadMessage("header is not text") from None
         if not parts[0] or len(parts) % 2 != 1:
             raise BadMessage("header is not an op and name/value pairs")
-        return cls(parts[0], dict(zip(parts[1::2], parts[2::2])), frame[PREFIX.size + header_len:])
+        return cls(parts[0], dict(zip(parts[1::2], parts[2::2], strict=True)), frame[PREFIX.size + header_len :])
 
 
 def frame_length(prefix: bytes, max_body: int = MAX_BODY) -> int:
@@ -171,7 +172,7 @@ class Pointer:
     def __init__(self, key: str, expires: float, size: int, sha256: str, cid: str = "", peer: str = "") -> None:
         self.key, self.expires, self.size, self.sha256, self.cid, self.peer = key, expires, size, sha256, cid, peer
 
-    def with_cid(self, cid: str) -> "Pointer":
+    def with_cid(self, cid: str) -> Pointer:
         return Pointer(self.key, self.expires, self.size, self.sha256, cid, self.peer)
 
     def to_bytes(self) -> bytes:
@@ -180,12 +181,18 @@ class Pointer:
         return json.dumps({name: getattr(self, name) for name in self.__slots__}, separators=(",", ":")).encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Pointer":
+    def from_bytes(cls, data: bytes) -> Pointer:
         import json
 
         try:
             fields = json.loads(data)
-            return cls(str(fields["key"]), float(fields["expires"]), int(fields["size"]), str(fields["sha256"]),
-                       str(fields.get("cid", "")), str(fields.get("peer", "")))
+            return cls(
+                str(fields["key"]),
+                float(fields["expires"]),
+                int(fields["size"]),
+                str(fields["sha256"]),
+                str(fields.get("cid", "")),
+                str(fields.get("peer", "")),
+            )
         except (ValueError, KeyError, TypeError):
             raise BadMessage("not a pointer") from None

@@ -17,8 +17,8 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
-from typing import Callable
 
 import trio
 
@@ -47,8 +47,9 @@ def _sha256(data: bytes) -> str:
 class Daemon:
     """The tier logic, independent of sockets: lookup, share, and serving peers."""
 
-    def __init__(self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None,
-                 max_size: int = config.DEFAULT_MAX_SIZE) -> None:
+    def __init__(
+        self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None, max_size: int = config.DEFAULT_MAX_SIZE
+    ) -> None:
         self.cache_dir, self.sharing, self.ipfs, self.max_size = cache_dir, sharing, ipfs, max_size
         self.shelf = Shelf(cache_dir)
         self.net = None  # a p2p.PeerNet once the host runs
@@ -99,8 +100,9 @@ class Daemon:
             plain = self.open_entry(wire_key, sealed, now, tier)
             if plain is not None:  # no CID: we did not pin it, so we must not unpin it either
                 expires = Entry.from_bytes(plain).expires
-                self.arrived.append((sealed, protocol.Pointer(wire_key, expires, len(sealed), _sha256(sealed), "",
-                                                              self.peer_id)))
+                self.arrived.append(
+                    (sealed, protocol.Pointer(wire_key, expires, len(sealed), _sha256(sealed), "", self.peer_id))
+                )
             return plain
 
         return keep
@@ -294,6 +296,7 @@ async def _prune_forever(daemon: Daemon) -> None:
 async def _until_stopped(stopping: trio.Event) -> None:
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with trio.open_nursery() as nursery:
+
             async def on_signal() -> None:
                 async for _ in signals:
                     stopping.set()
@@ -313,7 +316,8 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             from . import p2p
 
             daemon.net = await stack.enter_async_context(
-                p2p.start(settings, sharing, os.path.join(cache_dir, "daemon"), daemon.serve_peer))
+                p2p.start(settings, sharing, os.path.join(cache_dir, "daemon"), daemon.serve_peer)
+            )
         async with trio.open_nursery() as nursery:
             if daemon.net is not None:
                 nursery.start_soon(daemon.net.listen_for_hints, daemon.hear, lambda: daemon.count("reject", "gossip"))

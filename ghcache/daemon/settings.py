@@ -9,7 +9,7 @@ from .. import config
 
 TYPE_CHECKING = False  # annotations are never evaluated
 if TYPE_CHECKING:
-    from typing import Mapping
+    from collections.abc import Mapping
 
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4701"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
@@ -32,18 +32,38 @@ def _words(text: str) -> tuple[str, ...]:
 class DaemonSettings:
     """What one daemon runs with; built by `from_env`, never mutated."""
 
-    __slots__ = ("p2p", "ipfs", "listen", "bootstrap", "mdns", "mdns_interfaces", "ipfs_api", "ipfs_timeout",
-                 "max_size")
+    __slots__ = (
+        "p2p",
+        "ipfs",
+        "listen",
+        "bootstrap",
+        "mdns",
+        "mdns_interfaces",
+        "ipfs_api",
+        "ipfs_timeout",
+        "max_size",
+    )
 
-    def __init__(self, *, p2p: bool, ipfs: bool, listen: tuple[str, ...], bootstrap: tuple[str, ...], mdns: bool,
-                 mdns_interfaces: tuple[str, ...], ipfs_api: str, ipfs_timeout: float, max_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        p2p: bool,
+        ipfs: bool,
+        listen: tuple[str, ...],
+        bootstrap: tuple[str, ...],
+        mdns: bool,
+        mdns_interfaces: tuple[str, ...],
+        ipfs_api: str,
+        ipfs_timeout: float,
+        max_size: int,
+    ) -> None:
         self.p2p, self.ipfs, self.listen, self.bootstrap = p2p, ipfs, listen, bootstrap
         self.mdns, self.mdns_interfaces = mdns, mdns_interfaces
         self.ipfs_api, self.ipfs_timeout = ipfs_api, ipfs_timeout
         self.max_size = max_size
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "DaemonSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DaemonSettings:
         """GH_CACHE_P2P (default on), GH_CACHE_IPFS (default off: it needs a node), their knobs, and
         GH_CACHE_MAX_SIZE, which caps the daemon's shelf as it caps the local tier."""
         env = os.environ if env is None else env

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -43,7 +43,7 @@ class Sharing:
     name_key: bytes
 
     @classmethod
-    def from_secret(cls, namespace: str, secret: bytes) -> "Sharing":
+    def from_secret(cls, namespace: str, secret: bytes) -> Sharing:
         def derive(purpose: bytes) -> bytes:
             hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=KDF_SALT, info=purpose + b"\0" + namespace.encode())
             return hkdf.derive(secret)
@@ -51,7 +51,7 @@ class Sharing:
         return cls(namespace, derive(b"seal"), derive(b"names"))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Sharing":
+    def from_env(cls, env: Mapping[str, str]) -> Sharing:
         """GH_CACHE_NAMESPACE plus GH_CACHE_SHARED_SECRET or the file GH_CACHE_SHARED_SECRET_FILE."""
         return cls.from_secret(settings.namespace(env), read_secret(env))
 

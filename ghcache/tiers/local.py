@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
+from ..entry import CorruptEntry, Entry
+
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import Iterator
-
-from ..entry import CorruptEntry, Entry
+    from collections.abc import Iterator
 
 ENTRY_SUFFIX = ".entry"
 TMP_SUFFIX = ".tmp"
@@ -35,7 +35,7 @@ def write_private_file(path: str, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
         os.close(fd)
         fd = -1

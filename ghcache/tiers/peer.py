@@ -12,7 +12,7 @@ from ..entry import CorruptEntry, Entry
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:
-    from typing import Mapping
+    from collections.abc import Mapping
 
     from ..config import Settings
 
@@ -30,7 +30,7 @@ class PeerStore:
         self.answered = False  # whether a daemon replied at all (a miss there is worth counting)
 
     @classmethod
-    def for_settings(cls, settings: Settings, env: Mapping[str, str]) -> "PeerStore":
+    def for_settings(cls, settings: Settings, env: Mapping[str, str]) -> PeerStore:
         return cls(client.socket_path(settings.cache_dir, env), settings.peer_timeout_ms, settings.now())
 
     def get(self, key: str) -> Entry | None:

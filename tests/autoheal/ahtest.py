@@ -24,21 +24,29 @@ def make_venv(path: Path) -> Path:
     return path
 
 
-def run_script(venv: Path, code: str, env: dict[str, str], cwd: Path | None = None, args: tuple[str, ...] = (),
-               timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def run_script(
+    venv: Path, code: str, env: dict[str, str], cwd: Path | None = None, args: tuple[str, ...] = (), timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
     """Write `code` to a script and run it with the venv's python."""
     folder = cwd or Path(env["HOME"])
     script = folder / "app.py"
     script.write_text(textwrap.dedent(code))
-    return subprocess.run([str(venv / "bin" / "python"), str(script), *args], env=env, cwd=folder,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(venv / "bin" / "python"), str(script), *args],
+        env=env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def autoheal_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI from this checkout, as its own process."""
     child_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    return subprocess.run([sys.executable, "-m", "autoheal", *args], env=child_env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "autoheal", *args], env=child_env, capture_output=True, text=True, timeout=60
+    )
 
 
 def spooled(env: dict[str, str]) -> list[Path]:
@@ -85,7 +93,6 @@ def issue_json(issue: Any) -> dict[str, Any]:
     data = parse_issue_body(issue.body)
     assert data is not None, issue.body
     return data
-
 
 
 class RecordingProxy:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakehub import FakeHub
-
 from ahtest import REPO, make_venv
+from fakehub import FakeHub
 
 from autoheal import config as config_module
 from autoheal import install

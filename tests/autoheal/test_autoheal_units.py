@@ -44,7 +44,11 @@ def test_scrub_keeps_ordinary_text_and_messages():
 def test_scrub_structures_names_argv_home_user_and_known_values():
     scrubber = Scrubber(known_secrets=["opaque-value-123"], home="/home/alice", user="alice")
     data = {"DB_PASSWORD": "x", "nested": [{"auth_header": "y"}, "see opaque-value-123"], "ok": 1}
-    assert scrubber.scrub(data) == {"DB_PASSWORD": REDACTED, "nested": [{"auth_header": REDACTED}, f"see {REDACTED}"], "ok": 1}
+    assert scrubber.scrub(data) == {
+        "DB_PASSWORD": REDACTED,
+        "nested": [{"auth_header": REDACTED}, f"see {REDACTED}"],
+        "ok": 1,
+    }
     assert scrubber.scrub(["app", "--token", "abc", "-v"]) == ["app", "--token", REDACTED, "-v"]
     assert scrubber.scrub_text("/home/alice/proj by alice") == "~/proj by <user>"
     assert scrubber.scrub(scrubber.scrub(data)) == scrubber.scrub(data)
@@ -62,8 +66,11 @@ def frames(*names: str, lines: int = 0, in_app: bool = True) -> list[Frame]:
 def test_fingerprint_ignores_lines_paths_numbers_and_library_frames():
     base = fingerprint("ValueError", frames("main", "load"), "item 7 at 0x7f00 in /tmp/a.py")
     shifted = fingerprint("ValueError", frames("main", "load", lines=40), "item 9 at 0x1234 in /srv/b.py")
-    with_lib = fingerprint("ValueError", [*frames("main", "load"), Frame("json", "loads", "/usr/lib/json.py", 3, False)],
-                           "item 1 at 0xff in /x")
+    with_lib = fingerprint(
+        "ValueError",
+        [*frames("main", "load"), Frame("json", "loads", "/usr/lib/json.py", 3, False)],
+        "item 1 at 0xff in /x",
+    )
     assert base == shifted == with_lib
     assert base != fingerprint("ValueError", frames("main", "save"), "item 7")
     assert base != fingerprint("TypeError", frames("main", "load"), "item 7")
@@ -73,7 +80,8 @@ def test_fingerprint_collapses_recursion_and_takes_a_frame_key():
     assert fingerprint("RecursionError", frames("f", "f", "f")) == fingerprint("RecursionError", frames("f"))
     js = [Frame("", "render", "https://x/app.js", 1, True)]
     assert fingerprint("TypeError", js, frame_key=lambda f: f.function) == fingerprint(
-        "TypeError", [Frame("", "render", "https://y/app.js", 99, True)], frame_key=lambda f: f.function)
+        "TypeError", [Frame("", "render", "https://y/app.js", 99, True)], frame_key=lambda f: f.function
+    )
 
 
 def test_mask_message():
@@ -86,20 +94,26 @@ def test_config_precedence_env_over_file_over_defaults(tmp_path):
     env = {"AUTOHEAL_CONFIG": str(file), "AUTOHEAL_STATE_DIR": str(tmp_path), "AUTOHEAL_TIMEOUT": "1.5"}
     config = config_module.load(env)
     assert (config.max_log_lines, config.repo, config.timeout, config.max_comments) == (50, "a/b", 1.5, 3)
-    assert config_module.load({**env, "AUTOHEAL_CONFIG": str(tmp_path / "none.json"), "GITHUB_REPOSITORY": "c/d"}).repo == "c/d"
+    assert (
+        config_module.load({**env, "AUTOHEAL_CONFIG": str(tmp_path / "none.json"), "GITHUB_REPOSITORY": "c/d"}).repo
+        == "c/d"
+    )
 
 
-@pytest.mark.parametrize("content,env,message", [
-    ("{oops", {}, "not valid JSON"),
-    ("[1]", {}, "JSON object"),
-    ('{"token": "x"}', {}, "refusing to store"),
-    ('{"colour": 1}', {}, "unknown config key"),
-    ('{"max_log_lines": "lots"}', {}, "whole number"),
-    ("{}", {"AUTOHEAL_TIMEOUT": "-1"}, "seconds"),
-    ("{}", {"AUTOHEAL_ENABLED": "maybe"}, "true/false"),
-    ("{}", {"AUTOHEAL_REPO": "just-a-name"}, "OWNER/NAME"),
-    ("{}", {"GITHUB_API_URL": "ftp://x"}, "http"),
-])
+@pytest.mark.parametrize(
+    "content,env,message",
+    [
+        ("{oops", {}, "not valid JSON"),
+        ("[1]", {}, "JSON object"),
+        ('{"token": "x"}', {}, "refusing to store"),
+        ('{"colour": 1}', {}, "unknown config key"),
+        ('{"max_log_lines": "lots"}', {}, "whole number"),
+        ("{}", {"AUTOHEAL_TIMEOUT": "-1"}, "seconds"),
+        ("{}", {"AUTOHEAL_ENABLED": "maybe"}, "true/false"),
+        ("{}", {"AUTOHEAL_REPO": "just-a-name"}, "OWNER/NAME"),
+        ("{}", {"GITHUB_API_URL": "ftp://x"}, "http"),
+    ],
+)
 def test_config_errors_are_one_clear_line(tmp_path, content, env, message):
     file = tmp_path / "c.json"
     file.write_text(content)
@@ -109,9 +123,16 @@ def test_config_errors_are_one_clear_line(tmp_path, content, env, message):
 
 
 def sample_report(**changes) -> Report:
-    fields = dict(source="cli-error", exc_type="ValueError", message="bad ``` fence", frames=frames("main"),
-                  traceback_text="Traceback\n```\nValueError: bad", logs=[f"line {i} " + "x" * 200 for i in range(1000)],
-                  fingerprint="ab" * 16, trace_id="cd" * 16)
+    fields = dict(
+        source="cli-error",
+        exc_type="ValueError",
+        message="bad ``` fence",
+        frames=frames("main"),
+        traceback_text="Traceback\n```\nValueError: bad",
+        logs=[f"line {i} " + "x" * 200 for i in range(1000)],
+        fingerprint="ab" * 16,
+        trace_id="cd" * 16,
+    )
     return Report(**{**fields, **changes})
 
 

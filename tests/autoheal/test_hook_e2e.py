@@ -115,8 +115,13 @@ def test_kill_during_delivery_is_delivered_exactly_once_later(hooked_venv, hub, 
     hub.set_latency(2000)
     script = home / "app.py"
     script.write_text(CRASH.replace("\n    ", "\n"))
-    child = subprocess.Popen([str(hooked_venv / "bin" / "python"), str(script)], env={**env, "AUTOHEAL_TIMEOUT": "30"},
-                             cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [str(hooked_venv / "bin" / "python"), str(script)],
+        env={**env, "AUTOHEAL_TIMEOUT": "30"},
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert wait_for(lambda: spooled(env))
     time.sleep(0.3)  # inside the first (slow) request
     os.kill(child.pid, signal.SIGKILL)
@@ -141,7 +146,9 @@ def test_exit_is_delayed_at_most_the_timeout_then_spooled(hooked_venv, hub, env)
 def test_interrupts_and_exits_are_not_reported(hooked_venv, hub, env):
     run_script(hooked_venv, "raise KeyboardInterrupt\n", env)
     run_script(hooked_venv, "raise SystemExit('bye')\n", env)
-    run_script(hooked_venv, "import threading\nt = threading.Thread(target=lambda: exit(2))\nt.start(); t.join()\n", env)
+    run_script(
+        hooked_venv, "import threading\nt = threading.Thread(target=lambda: exit(2))\nt.start(); t.join()\n", env
+    )
     assert hub.requests() == [] and spooled(env) == []
 
 

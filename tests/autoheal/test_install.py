@@ -24,8 +24,10 @@ from autoheal import install
 
 MODES = (install.PTH_MODE, install.SITECUSTOMIZE_MODE)
 OWN_SITECUSTOMIZE = "import sys\nsys.SITECUSTOMIZED = __name__\nVALUE = 42\n"
-HOOKS_SET = ("import sys, threading, logging\n"
-             "print(sys.excepthook.autoheal, threading.excepthook.autoheal, logging.Logger.callHandlers.autoheal_recorder)")
+HOOKS_SET = (
+    "import sys, threading, logging\n"
+    "print(sys.excepthook.autoheal, threading.excepthook.autoheal, logging.Logger.callHandlers.autoheal_recorder)"
+)
 
 
 @pytest.mark.parametrize("own_sitecustomize", [False, True])
@@ -68,8 +70,12 @@ def test_existing_sitecustomize_is_left_alone(tmp_path):
     site = install.site_packages(venv)
     (site / "sitecustomize.py").write_text("import sys\nsys.SITECUSTOMIZED = True\n")
     install.install(venv)
-    done = subprocess.run([str(venv / "bin/python"), "-c", "import sys; print(sys.SITECUSTOMIZED, sys.excepthook.autoheal)"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(venv / "bin/python"), "-c", "import sys; print(sys.SITECUSTOMIZED, sys.excepthook.autoheal)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.split() == ["True", "True"]
     assert (site / "sitecustomize.py").read_text().startswith("import sys")
 
@@ -129,8 +135,13 @@ def test_sitecustomize_mode_chains_to_one_further_along_sys_path(tmp_path, hub, 
     (later / "sitecustomize.py").write_text(OWN_SITECUSTOMIZE)
     (install.site_packages(venv) / "later.pth").write_text(f"{later}\n")
     install.install(venv, install.SITECUSTOMIZE_MODE)
-    done = subprocess.run([str(venv / "bin/python"), "-c", "import sys; print(sys.SITECUSTOMIZED, sys.excepthook.autoheal)"],
-                          capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [str(venv / "bin/python"), "-c", "import sys; print(sys.SITECUSTOMIZED, sys.excepthook.autoheal)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert (done.stdout, done.stderr) == ("sitecustomize True\n", "")
 
 
@@ -143,7 +154,11 @@ def test_an_error_in_the_venvs_own_sitecustomize_prints_as_before_and_the_hook_s
     code = "import sys\nprint(sys.SITECUSTOMIZED, 'sitecustomize' in sys.modules)\nraise OSError('crash')\n"
     without, with_hook = run_script(plain, code, env), run_script(hooked, code, env)
     assert "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nValueError: broken customize\n" in without.stderr
-    assert (with_hook.returncode, with_hook.stdout, with_hook.stderr) == (without.returncode, without.stdout, without.stderr)
+    assert (with_hook.returncode, with_hook.stdout, with_hook.stderr) == (
+        without.returncode,
+        without.stdout,
+        without.stderr,
+    )
     assert [i.title for i in autoheal_issues(hub)] == ["OSError: crash"]
 
 

@@ -17,6 +17,7 @@ from autoheal.state import Ledger
 
 def crash(kind: str = "a"):
     """A report from a real exception; each `kind` crashes in a different function."""
+
     def fail_a():
         raise KeyError("user 1234")
 
@@ -57,7 +58,9 @@ def test_redelivering_a_delivered_report_duplicates_nothing(hub, load_config):
     [issue] = autoheal_issues(hub)
     comments = len(issue.comments)
     spool = Spool(config.spool_dir)
-    delivered = json.loads(Ledger(config.state_dir).last_sent()[-1]["json"]["body"].split("```json\n")[-1].split("\n```")[0])
+    delivered = json.loads(
+        Ledger(config.state_dir).last_sent()[-1]["json"]["body"].split("```json\n")[-1].split("\n```")[0]
+    )
     spool.put(replace(report, trace_id=delivered["trace_id"], fingerprint=delivered["fingerprint"]))
     outcomes = flush(config, time.monotonic() + 10)
     assert [o.action for o in outcomes.values()] == ["duplicate"]

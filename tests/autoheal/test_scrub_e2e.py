@@ -20,18 +20,26 @@ def make_secret(kind: int) -> tuple[str, str]:
     """(text to plant, the random core that must never leave)."""
     core = rand(24)
     forms = [
-        (f"ghp_{core}{rand(12)}", core), (f"gho_{core}{rand(12)}", core), (f"ghu_{core}{rand(12)}", core),
-        (f"ghs_{core}{rand(12)}", core), (f"ghr_{core}{rand(12)}", core),
+        (f"ghp_{core}{rand(12)}", core),
+        (f"gho_{core}{rand(12)}", core),
+        (f"ghu_{core}{rand(12)}", core),
+        (f"ghs_{core}{rand(12)}", core),
+        (f"ghr_{core}{rand(12)}", core),
         (f"github_pat_{core}_{rand(40)}", core),
         (f"AKIA{rand(16, string.ascii_uppercase + string.digits)}", None),
-        (f"xoxb-1234-5678-{core}", core), (f"xoxp-99-{core}", core),
+        (f"xoxb-1234-5678-{core}", core),
+        (f"xoxp-99-{core}", core),
         (f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ{core}.{rand(20)}", core),
         (f"-----BEGIN RSA PRIVATE KEY-----\nMIIE{core}\n{rand(64)}\n-----END RSA PRIVATE KEY-----", core),
         (f"Authorization: Bearer {core}", core),
         (f"postgres://admin:{core}@db.internal:5432/app", core),
         (f"https://alice:{core}@example.com/path", core),
-        (f"password={core}", core), (f'{{"api_key": "{core}"}}', core), (f"client_secret: {core}", core),
-        (f"--password {core}", core), (f"--token={core}", core), (f"aws_secret_access_key={rand(40)}", None),
+        (f"password={core}", core),
+        (f'{{"api_key": "{core}"}}', core),
+        (f"client_secret: {core}", core),
+        (f"--password {core}", core),
+        (f"--token={core}", core),
+        (f"aws_secret_access_key={rand(40)}", None),
         (f"Cookie: session={core}; theme=dark", core),
     ]
     text, must_hide = forms[kind % len(forms)]
@@ -68,8 +76,16 @@ def test_no_planted_secret_leaves_the_process(hooked_venv, hub, env, home, tmp_p
             logging.getLogger("svc").info("calling service with %s", line)
         token = {literal_in_source!r}; raise RuntimeError({message!r} + " in " + sys.argv[0])
     """
-    crash_env = {**env, **secret_env, **env_secret_kinds, "HOME": str(home / user), "USER": user, "LOGNAME": user,
-                 "GITHUB_REF": branch, "AUTOHEAL_ENV_ALLOWLIST": ",".join(secret_env)}
+    crash_env = {
+        **env,
+        **secret_env,
+        **env_secret_kinds,
+        "HOME": str(home / user),
+        "USER": user,
+        "LOGNAME": user,
+        "GITHUB_REF": branch,
+        "AUTOHEAL_ENV_ALLOWLIST": ",".join(secret_env),
+    }
     proxy = RecordingProxy(hub.port)
     crash_env["GITHUB_API_URL"] = f"http://127.0.0.1:{proxy.port}/api/v3"
     try:
@@ -86,7 +102,9 @@ def test_no_planted_secret_leaves_the_process(hooked_venv, hub, env, home, tmp_p
     [issue] = autoheal_issues(hub)
     assert issue.title.startswith("RuntimeError") and issue.comments
     sent = _without_auth_header(bytes(proxy.sent))
-    stored = json.dumps([[i.title, i.body, [c.body for c in i.comments]] for i in hub.state.get_repo(REPO).issues.values()])
+    stored = json.dumps(
+        [[i.title, i.body, [c.body for c in i.comments]] for i in hub.state.get_repo(REPO).issues.values()]
+    )
     state = b"".join(p.read_bytes() for p in Path(env["AUTOHEAL_STATE_DIR"]).rglob("*") if p.is_file())
     leaks = {}
     for where, data in [("request bytes", sent), ("issues", stored.encode()), ("spool", spool_bytes), ("state", state)]:
@@ -105,4 +123,4 @@ def _without_auth_header(data: bytes) -> bytes:
 def _context(leaks: dict[str, list[str]], data: bytes) -> list[str]:
     """Where each leaked secret sits in the spool file, to see which form slipped through."""
     text = data.decode("utf-8", "replace")
-    return [text[max(0, text.find(s) - 60): text.find(s) + 40] for found in leaks.values() for s in found if s in text]
+    return [text[max(0, text.find(s) - 60) : text.find(s) + 40] for found in leaks.values() for s in found if s in text]

@@ -1,4 +1,5 @@
 """Just enough Chrome DevTools Protocol to open pages in headless Chromium and evaluate JS in them."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,9 +12,17 @@ from typing import Any
 
 import websocket
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-port=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--remote-debugging-port=0",
+]
 
 
 class Chromium:
@@ -24,8 +33,11 @@ class Chromium:
         if binary is None:
             raise RuntimeError("chromium is installed by scripts/setup-js.sh")
         profile.mkdir(parents=True, exist_ok=True)
-        self._proc = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port, path = _devtools_address(profile / "DevToolsActivePort", self._proc)
         self._ws = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=30, suppress_origin=True)
         self._ids = itertools.count(1)
@@ -64,8 +76,9 @@ class Chromium:
             self.events.append(json.loads(self._ws.recv()))
 
     def evaluate(self, session: str, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
-                           session)
+        result = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session
+        )
         return result["result"].get("value")
 
     def close(self) -> None:

@@ -1,14 +1,14 @@
 """A real headless Chromium loads a page from loopback; its uncaught error and rejection become issues."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from browser.cdp import Chromium
 from endpoint.hubenv import ROOT, autoheal_hub, endpoint, wait_for_issues
 

@@ -1,14 +1,16 @@
 """Fixtures: an endpoint app with a frozen clock and a list standing in for the reporter."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from endpoint.rig import FrozenClock
 
 from autoheal.endpoint.app import ClientErrorApp
 from autoheal.endpoint.limits import RateLimiter
 from autoheal.endpoint.settings import Settings
-from endpoint.rig import FrozenClock
 
 
 @pytest.fixture

@@ -1,13 +1,15 @@
 """End-to-end rig shared by the endpoint, Node, browser and MCP tests: fakehub, the env the core reads, `serve`."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from fakehub import FakeHub
 
@@ -21,8 +23,12 @@ def autoheal_hub(tmp_path: Path) -> Iterator[tuple[FakeHub, dict[str, str]]]:
     with FakeHub(mode="plain") as hub:
         hub.state.add_repo(REPO, collaborators={"octocat"})
         env = {
-            "GITHUB_API_URL": hub.api_url, "GITHUB_TOKEN": hub.default_token, "GH_TOKEN": "",
-            "AUTOHEAL_REPO": REPO, "AUTOHEAL_ENABLED": "1", "AUTOHEAL_STATE_DIR": str(tmp_path / "state"),
+            "GITHUB_API_URL": hub.api_url,
+            "GITHUB_TOKEN": hub.default_token,
+            "GH_TOKEN": "",
+            "AUTOHEAL_REPO": REPO,
+            "AUTOHEAL_ENABLED": "1",
+            "AUTOHEAL_STATE_DIR": str(tmp_path / "state"),
             "AUTOHEAL_CONFIG": str(tmp_path / "config.json"),
         }
         yield hub, env
@@ -56,8 +62,9 @@ class Served(NamedTuple):
 def endpoint(env: dict[str, str]) -> Iterator[Served]:
     """`serve()` in a subprocess on a free loopback port, as `autoheal serve` runs it."""
     code = "from autoheal.endpoint import serve; serve('127.0.0.1', 0)"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, stderr=subprocess.PIPE, text=True
+    )
     try:
         line = proc.stderr.readline()
         assert "serving client errors on" in line, line + proc.stderr.read()

@@ -1,16 +1,25 @@
 """In-process WSGI calls and a frozen clock: every check of the endpoint without sockets."""
+
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 from autoheal.endpoint.settings import REPORT_PATH
 
-VALID = {"v": 1, "kind": "error", "runtime": "browser", "name": "TypeError", "message": "x is undefined",
-         "stack": "TypeError: x\n    at render (https://app.example/app.js:1:2)", "url": "https://app.example/"}
+VALID = {
+    "v": 1,
+    "kind": "error",
+    "runtime": "browser",
+    "name": "TypeError",
+    "message": "x is undefined",
+    "stack": "TypeError: x\n    at render (https://app.example/app.js:1:2)",
+    "url": "https://app.example/",
+}
 
 
 @dataclass
@@ -31,13 +40,24 @@ class FrozenClock:
         return self.now
 
 
-def call(app: Callable[..., Any], method: str = "POST", path: str = REPORT_PATH, body: bytes | dict | None = None,
-         headers: dict[str, str] | None = None, content_type: str = "application/json") -> Reply:
+def call(
+    app: Callable[..., Any],
+    method: str = "POST",
+    path: str = REPORT_PATH,
+    body: bytes | dict | None = None,
+    headers: dict[str, str] | None = None,
+    content_type: str = "application/json",
+) -> Reply:
     data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
     environ: dict[str, Any] = {}
     setup_testing_defaults(environ)
-    environ.update(REQUEST_METHOD=method, PATH_INFO=path, CONTENT_TYPE=content_type,
-                   CONTENT_LENGTH=str(len(data)), REMOTE_ADDR="203.0.113.7")
+    environ.update(
+        REQUEST_METHOD=method,
+        PATH_INFO=path,
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=str(len(data)),
+        REMOTE_ADDR="203.0.113.7",
+    )
     environ["wsgi.input"] = io.BytesIO(data)
     environ.update(headers or {})
     seen: dict[str, Any] = {}

@@ -1,11 +1,12 @@
 """The request path, check by check: status codes, headers, and that nothing reaches the reporter early."""
+
 from __future__ import annotations
 
 import pytest
+from endpoint.rig import VALID, call
 
 from autoheal.config import ConfigError
 from autoheal.endpoint.settings import HEALTH_PATH, REPORT_PATH, Settings
-from endpoint.rig import VALID, call
 
 ORIGIN = "https://app.example"
 
@@ -21,8 +22,10 @@ def test_health_route(make):
     assert call(make(), "POST", HEALTH_PATH).status == 405
 
 
-@pytest.mark.parametrize("method, path, status", [("GET", REPORT_PATH, 405), ("PUT", REPORT_PATH, 405),
-                                                  ("POST", "/other", 404), ("GET", "/", 404)])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [("GET", REPORT_PATH, 405), ("PUT", REPORT_PATH, 405), ("POST", "/other", 404), ("GET", "/", 404)],
+)
 def test_other_routes_and_methods(make, accepted, method, path, status):
     assert call(make(), method, path, body=VALID).status == status
     assert accepted == []
@@ -79,8 +82,15 @@ def test_a_body_shorter_than_its_length_is_400_not_a_hang(make):
     assert call(make(), body=b'{"name"', headers={"CONTENT_LENGTH": "500"}).status == 400
 
 
-@pytest.mark.parametrize("ctype, status", [("text/plain;charset=UTF-8", 202), ("application/json; charset=utf-8", 202),
-                                           ("application/x-www-form-urlencoded", 415), ("", 415)])
+@pytest.mark.parametrize(
+    "ctype, status",
+    [
+        ("text/plain;charset=UTF-8", 202),
+        ("application/json; charset=utf-8", 202),
+        ("application/x-www-form-urlencoded", 415),
+        ("", 415),
+    ],
+)
 def test_content_types(make, ctype, status):
     assert call(make(), body=VALID, content_type=ctype).status == status
 
@@ -120,11 +130,22 @@ def test_an_internal_fault_is_a_400_never_a_500(make):
 
 
 def test_settings_from_the_environment():
-    settings = Settings.from_env({"AUTOHEAL_ALLOWED_ORIGINS": " https://a.example/, http://127.0.0.1:3000 ,,",
-                                  "AUTOHEAL_INGEST_KEY": "pub", "AUTOHEAL_ENDPOINT_PER_MINUTE": "5",
-                                  "AUTOHEAL_ENDPOINT_MAX_BYTES": "2048", "AUTOHEAL_TRUST_FORWARDED": "1"})
+    settings = Settings.from_env(
+        {
+            "AUTOHEAL_ALLOWED_ORIGINS": " https://a.example/, http://127.0.0.1:3000 ,,",
+            "AUTOHEAL_INGEST_KEY": "pub",
+            "AUTOHEAL_ENDPOINT_PER_MINUTE": "5",
+            "AUTOHEAL_ENDPOINT_MAX_BYTES": "2048",
+            "AUTOHEAL_TRUST_FORWARDED": "1",
+        }
+    )
     assert settings.allowed_origins == {"https://a.example", "http://127.0.0.1:3000"}
-    assert (settings.ingest_key, settings.per_minute, settings.max_body, settings.trust_forwarded) == ("pub", 5, 2048, True)
+    assert (settings.ingest_key, settings.per_minute, settings.max_body, settings.trust_forwarded) == (
+        "pub",
+        5,
+        2048,
+        True,
+    )
     assert Settings.from_env({}) == Settings()
     for bad in ("0", "-1", "ten", "1.5"):
         with pytest.raises(ConfigError, match="AUTOHEAL_ENDPOINT_PER_MINUTE"):

@@ -1,4 +1,5 @@
 """Hostile traffic against a real `serve()` process wired to fakehub: never a 5xx, never an issue, bounded memory."""
+
 from __future__ import annotations
 
 import json
@@ -7,16 +8,17 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import urllib3
+from endpoint.hubenv import autoheal_hub, endpoint, issues, wait_for_issues
+from endpoint.rig import VALID
 
 from autoheal.endpoint.settings import REPORT_PATH
 from autoheal.endpoint.validate import FIELDS, Invalid, parse
-from endpoint.rig import VALID
-from endpoint.hubenv import autoheal_hub, endpoint, issues, wait_for_issues
 
 SEED = 20240611
 WRONG_VALUES: list[Any] = [None, True, 0, -1, 1.5, 2**70, "", "x" * 20_000, [], [1, "a"], {}, {"a": {"b": [None]}}]
@@ -29,8 +31,16 @@ def _json(value: Any) -> bytes:
 
 def wrong_types() -> Iterator[bytes]:
     """Each field of a good report, in turn, given a value of the wrong type or size."""
-    full = dict(VALID, userAgent="UA", platform="P", tool="t", params={"a": 1}, retries=1, context={"c": "d"},
-                timestamp="2026-01-01T00:00:00Z")
+    full = dict(
+        VALID,
+        userAgent="UA",
+        platform="P",
+        tool="t",
+        params={"a": 1},
+        retries=1,
+        context={"c": "d"},
+        timestamp="2026-01-01T00:00:00Z",
+    )
     for name in full:
         for value in WRONG_VALUES + HOSTILE_STRINGS:
             if not FIELDS[name](value):  # a value that happens to be valid is not this test's business
@@ -115,8 +125,10 @@ HEADER_CASES: list[dict[str, str]] = [
 
 
 def _post_head(length: str) -> bytes:
-    return (f"POST {REPORT_PATH} HTTP/1.1\r\nContent-Type: application/json\r\nX-Autoheal-Key: {KEY}\r\n"
-            f"Content-Length: {length}\r\n\r\n").encode()
+    return (
+        f"POST {REPORT_PATH} HTTP/1.1\r\nContent-Type: application/json\r\nX-Autoheal-Key: {KEY}\r\n"
+        f"Content-Length: {length}\r\n\r\n"
+    ).encode()
 
 
 RAW_REQUESTS: list[bytes] = [
@@ -158,8 +170,11 @@ def raw_status(url: str, request: bytes) -> int | None:
 @pytest.fixture
 def hostile_server(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
     with autoheal_hub(tmp_path) as (hub, env):
-        limits = {"AUTOHEAL_ENDPOINT_PER_MINUTE": "1000000", "AUTOHEAL_ALLOWED_ORIGINS": "http://127.0.0.1",
-                  "AUTOHEAL_INGEST_KEY": KEY}
+        limits = {
+            "AUTOHEAL_ENDPOINT_PER_MINUTE": "1000000",
+            "AUTOHEAL_ALLOWED_ORIGINS": "http://127.0.0.1",
+            "AUTOHEAL_INGEST_KEY": KEY,
+        }
         with endpoint({**env, **limits}) as served:
             yield hub, served
 

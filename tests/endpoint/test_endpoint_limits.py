@@ -1,8 +1,10 @@
 """The token bucket with a frozen clock, and the bound on its table."""
+
 from __future__ import annotations
 
-from autoheal.endpoint.limits import RateLimiter
 from endpoint.rig import FrozenClock
+
+from autoheal.endpoint.limits import RateLimiter
 
 
 def test_burst_then_refill_at_the_per_minute_rate():

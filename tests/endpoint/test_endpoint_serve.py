@@ -1,4 +1,5 @@
 """The server around the app: what it accepted before SIGTERM is still filed; its connection cap holds."""
+
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ import threading
 import time
 
 import urllib3
+from endpoint.hubenv import autoheal_hub, endpoint, issues
+from endpoint.rig import VALID
 
 from autoheal.endpoint import ClientErrorApp, Settings
 from autoheal.endpoint.server import MAX_CONNECTIONS, make_wsgi_server
 from autoheal.endpoint.settings import REPORT_PATH
-from endpoint.rig import VALID
-from endpoint.hubenv import autoheal_hub, endpoint, issues
 
 
 def test_reports_accepted_before_sigterm_are_filed(tmp_path):
@@ -20,13 +21,22 @@ def test_reports_accepted_before_sigterm_are_filed(tmp_path):
         with endpoint({**env, "AUTOHEAL_TIMEOUT": "20"}) as served:  # generous: CI machines can be busy
             http = urllib3.PoolManager(retries=False, timeout=10)
             for i in range(3):
-                report = dict(VALID, name=f"Error{i}", stack=f"Error{i}: x\n    at step{i} (https://a.example/app.js:1:1)")
-                reply = http.request("POST", served.url + REPORT_PATH, body=json.dumps(report),
-                                     headers={"Content-Type": "application/json"})
+                report = dict(
+                    VALID, name=f"Error{i}", stack=f"Error{i}: x\n    at step{i} (https://a.example/app.js:1:1)"
+                )
+                reply = http.request(
+                    "POST",
+                    served.url + REPORT_PATH,
+                    body=json.dumps(report),
+                    headers={"Content-Type": "application/json"},
+                )
                 assert reply.status == 202
         # leaving `endpoint` sent SIGTERM and waited for the process to exit
-        assert sorted(issue.title for issue in issues(hub)) == ["Error0: x is undefined", "Error1: x is undefined",
-                                                                 "Error2: x is undefined"]
+        assert sorted(issue.title for issue in issues(hub)) == [
+            "Error0: x is undefined",
+            "Error1: x is undefined",
+            "Error2: x is undefined",
+        ]
 
 
 def test_connections_beyond_the_cap_are_turned_away_at_once_and_slots_come_back():

@@ -1,4 +1,5 @@
 """JS stacks to frames, and the fingerprint's view of them: function + file basename only."""
+
 from __future__ import annotations
 
 from autoheal.fingerprint import fingerprint
@@ -20,16 +21,25 @@ Cart.load@https://shop.example/static/app.js:88:5
 def test_v8_frames_outermost_first_without_queries():
     frames = parse_stack(CHROME)
     assert [js_frame_key(f) for f in frames] == [
-        "lib@index.js", "listOnTimeout@timers", "Array.map@<anonymous>", "<anonymous>@boot.js",
-        "Widget@widget.js", "Cart.load@app.js", "renderCart@app.js"]
+        "lib@index.js",
+        "listOnTimeout@timers",
+        "Array.map@<anonymous>",
+        "<anonymous>@boot.js",
+        "Widget@widget.js",
+        "Cart.load@app.js",
+        "renderCart@app.js",
+    ]
     inner = frames[-1]
     assert (inner.filename, inner.lineno, inner.module) == ("https://shop.example/static/app.js", 120, "app.js")
     assert [f.in_app for f in frames] == [False, False, False, True, True, True, True]
 
 
 def test_gecko_frames():
-    assert [js_frame_key(f) for f in parse_stack(FIREFOX)] == ["<anonymous>@boot.js", "Cart.load@app.js",
-                                                               "renderCart@app.js"]
+    assert [js_frame_key(f) for f in parse_stack(FIREFOX)] == [
+        "<anonymous>@boot.js",
+        "Cart.load@app.js",
+        "renderCart@app.js",
+    ]
 
 
 def test_node_alias_is_dropped():
@@ -38,8 +48,10 @@ def test_node_alias_is_dropped():
 
 
 def _print(line: int, version: str, host: str = "shop.example") -> list:
-    return parse_stack(f"    at renderCart (https://{host}/static/app.js?v={version}:{line}:17)\n"
-                       f"    at main (https://{host}/static/boot.js:{line + 5}:1)")
+    return parse_stack(
+        f"    at renderCart (https://{host}/static/app.js?v={version}:{line}:17)\n"
+        f"    at main (https://{host}/static/boot.js:{line + 5}:1)"
+    )
 
 
 def test_fingerprint_ignores_lines_columns_queries_and_hosts():
@@ -50,13 +62,33 @@ def test_fingerprint_ignores_lines_columns_queries_and_hosts():
 
 
 def test_to_report_carries_what_the_snippet_captured():
-    report = to_report({"name": "RangeError", "message": "bad", "stack": CHROME, "runtime": "node", "kind": "manual",
-                        "userAgent": "Node.js v20", "platform": "linux x64", "url": "file:app.js", "tool": "charge",
-                        "params": {"amount": 3}, "retries": 2, "context": {"screen": "cart"}})
+    report = to_report(
+        {
+            "name": "RangeError",
+            "message": "bad",
+            "stack": CHROME,
+            "runtime": "node",
+            "kind": "manual",
+            "userAgent": "Node.js v20",
+            "platform": "linux x64",
+            "url": "file:app.js",
+            "tool": "charge",
+            "params": {"amount": 3},
+            "retries": 2,
+            "context": {"screen": "cart"},
+        }
+    )
     assert report.source == SOURCE == "js-error"
     assert (report.exc_type, report.message, report.platform) == ("RangeError", "bad", "linux x64")
     assert report.runtime == {"implementation": "node", "version": "Node.js v20"}
-    assert report.context == {"kind": "manual", "url": "file:app.js", "userAgent": "Node.js v20", "tool": "charge",
-                              "params": {"amount": 3}, "retries": 2, "screen": "cart"}
+    assert report.context == {
+        "kind": "manual",
+        "url": "file:app.js",
+        "userAgent": "Node.js v20",
+        "tool": "charge",
+        "params": {"amount": 3},
+        "retries": 2,
+        "screen": "cart",
+    }
     assert report.traceback_text == CHROME
     assert len(report.frames) == 7 and report.trace_id and report.timestamp

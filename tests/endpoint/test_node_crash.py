@@ -1,4 +1,5 @@
 """A Node process that crashes files an issue through `serve` on loopback, and still exits 1."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,14 @@ def test_node_crash_files_one_scrubbed_issue_and_exits_1(tmp_path):
     with autoheal_hub(tmp_path) as (hub, env), endpoint({**env, "AUTOHEAL_INGEST_KEY": "pub-ingest"}) as served:
         node_env = {"PATH": os.environ["PATH"], "AUTOHEAL_ENDPOINT": served.url, "AUTOHEAL_INGEST_KEY": "pub-ingest"}
         for _ in range(2):  # the second crash is the same one: counted on the issue, not a new issue
-            run = subprocess.run(["node", "-r", str(SNIPPET), str(app)], env=node_env, cwd=tmp_path,
-                                 capture_output=True, text=True, timeout=30)
+            run = subprocess.run(
+                ["node", "-r", str(SNIPPET), str(app)],
+                env=node_env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert run.returncode == 1
             assert "TypeError: Cannot read properties of undefined (reading 'number')" in run.stderr
         (issue,) = wait_for_issues(hub, 1)

@@ -1,4 +1,5 @@
 """Run a hub as its own process: `python -m fakehub --mode tls --ready-file PATH` (stops on SIGTERM)."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,16 @@ def main() -> None:
 
 def write_ready(path: Path, hub: FakeHub) -> None:
     """Write atomically so a poller never reads half a file."""
-    info = {"port": hub.port, "host": hub.host, "mode": hub.mode, "api_url": hub.api_url,
-            "graphql_url": hub.graphql_url, "ca_file": hub.ca_file, "default_token": hub.default_token,
-            "pid": os.getpid()}
+    info = {
+        "port": hub.port,
+        "host": hub.host,
+        "mode": hub.mode,
+        "api_url": hub.api_url,
+        "graphql_url": hub.graphql_url,
+        "ca_file": hub.ca_file,
+        "default_token": hub.default_token,
+        "pid": os.getpid(),
+    }
     partial = path.with_name(path.name + ".tmp")
     partial.write_text(json.dumps(info))
     partial.replace(path)

@@ -1,4 +1,5 @@
 """Shapes shared by the routing layers: the parsed call, the reply, and GitHub-style errors."""
+
 from __future__ import annotations
 
 import json

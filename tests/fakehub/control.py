@@ -1,5 +1,6 @@
 """The `/_fakehub/*` control API, so a test in another process can steer and inspect a running hub.
 These routes bypass auth, faults and the request log."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,8 +14,18 @@ if TYPE_CHECKING:
     from .server import HubServer
 
 #: Store methods the seed endpoint may call, by name, with JSON keyword arguments.
-SEEDABLE = ("add_user", "add_repo", "add_issue", "add_pull", "add_comment", "add_label", "add_release", "add_commit",
-            "add_run", "assign")
+SEEDABLE = (
+    "add_user",
+    "add_repo",
+    "add_issue",
+    "add_pull",
+    "add_comment",
+    "add_label",
+    "add_release",
+    "add_commit",
+    "add_run",
+    "assign",
+)
 
 
 def handle(server: HubServer, method: str, path: str, body: bytes) -> Reply:

@@ -3,6 +3,7 @@
 Any object answers a field through `resolve(name, args)`; dicts answer by key. So adding a field that
 gh starts asking for is one line, and fields nobody defined come back as null (and are reported on
 stderr) rather than failing the whole query."""
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,24 @@ from graphql.language import (
 from graphql.utilities import value_from_ast_untyped
 
 #: Concrete type names this fake produces; a fragment on any other name is taken to be an interface or union.
-CONCRETE: set[str] = {"User", "Bot", "Organization", "Mannequin", "Repository", "Issue", "PullRequest", "Label",
-                      "IssueComment", "Release", "Commit", "Ref", "Team", "Milestone", "Query", "Mutation"}
+CONCRETE: set[str] = {
+    "User",
+    "Bot",
+    "Organization",
+    "Mannequin",
+    "Repository",
+    "Issue",
+    "PullRequest",
+    "Label",
+    "IssueComment",
+    "Release",
+    "Commit",
+    "Ref",
+    "Team",
+    "Milestone",
+    "Query",
+    "Mutation",
+}
 
 
 class GqlError(Exception):
@@ -77,19 +94,25 @@ class Connection(Obj):
         self.start, self.end = start, end
 
     def f_nodes(self) -> list[Any]:
-        return self.items[self.start:self.end]
+        return self.items[self.start : self.end]
 
     def f_edges(self) -> list[dict[str, Any]]:
-        return [{"__typename": "Edge", "node": item, "cursor": cursor(self.start + i)}
-                for i, item in enumerate(self.f_nodes())]
+        return [
+            {"__typename": "Edge", "node": item, "cursor": cursor(self.start + i)}
+            for i, item in enumerate(self.f_nodes())
+        ]
 
     def f_totalCount(self) -> int:
         return len(self.items)
 
     def f_pageInfo(self) -> dict[str, Any]:
-        return {"__typename": "PageInfo", "hasNextPage": self.end < len(self.items), "hasPreviousPage": self.start > 0,
-                "startCursor": cursor(self.start) if self.end > self.start else None,
-                "endCursor": cursor(self.end - 1) if self.end > self.start else None}
+        return {
+            "__typename": "PageInfo",
+            "hasNextPage": self.end < len(self.items),
+            "hasPreviousPage": self.start > 0,
+            "startCursor": cursor(self.start) if self.end > self.start else None,
+            "endCursor": cursor(self.end - 1) if self.end > self.start else None,
+        }
 
 
 class Executor:

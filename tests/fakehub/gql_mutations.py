@@ -1,4 +1,5 @@
 """GraphQL mutations gh uses, each changing the store and returning GitHub's payload shape."""
+
 from __future__ import annotations
 
 import sys
@@ -55,15 +56,25 @@ class MutationRoot(Obj):
 
     def payload(self, repo: Repo, issue: Issue, key: str, input: dict[str, Any]) -> dict[str, Any]:
         view = IssueObj(self.call, repo, issue)
-        return {"__typename": "Payload", key: view, "issue": view, "pullRequest": view,
-                "clientMutationId": input.get("clientMutationId")}
+        return {
+            "__typename": "Payload",
+            key: view,
+            "issue": view,
+            "pullRequest": view,
+            "clientMutationId": input.get("clientMutationId"),
+        }
 
     # -- issues ------------------------------------------------------------------
     def f_createIssue(self, input: dict[str, Any]) -> dict[str, Any]:
         repo = self.record(input["repositoryId"], Repo)[1]
-        issue = self.store.add_issue(repo.full_name, input["title"], input.get("body") or "", author=self.viewer,
-                                     labels=self.labels(input.get("labelIds")),
-                                     assignees=self.logins(input.get("assigneeIds")))
+        issue = self.store.add_issue(
+            repo.full_name,
+            input["title"],
+            input.get("body") or "",
+            author=self.viewer,
+            labels=self.labels(input.get("labelIds")),
+            assignees=self.logins(input.get("assigneeIds")),
+        )
         return self.payload(repo, issue, "issue", input)
 
     def f_updateIssue(self, input: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +119,13 @@ class MutationRoot(Obj):
         comment = self.store.add_comment(repo.full_name, issue.number, input["body"], author=self.viewer)
         view = CommentObj(self.call, repo, comment)
         edge = {"__typename": "IssueCommentEdge", "node": view, "cursor": comment.node_id}
-        return {"__typename": "AddCommentPayload", "commentEdge": edge, "subject": IssueObj(self.call, repo, issue),
-                "timelineEdge": edge, "clientMutationId": input.get("clientMutationId")}
+        return {
+            "__typename": "AddCommentPayload",
+            "commentEdge": edge,
+            "subject": IssueObj(self.call, repo, issue),
+            "timelineEdge": edge,
+            "clientMutationId": input.get("clientMutationId"),
+        }
 
     def f_updateIssueComment(self, input: dict[str, Any]) -> dict[str, Any]:
         repo, comment = self.in_repo(input["id"], Comment)
@@ -143,8 +159,9 @@ class MutationRoot(Obj):
     def f_createLabel(self, input: dict[str, Any]) -> dict[str, Any]:
         repo = self.record(input["repositoryId"], Repo)[1]
         try:
-            label = self.store.add_label(repo.full_name, input["name"], input.get("color") or "ededed",
-                                         input.get("description") or "")
+            label = self.store.add_label(
+                repo.full_name, input["name"], input.get("color") or "ededed", input.get("description") or ""
+            )
         except ValueError as exc:
             raise GqlError(str(exc)) from exc
         return {"__typename": "CreateLabelPayload", "label": LabelObj(self.call, repo, label)}
@@ -155,9 +172,15 @@ class MutationRoot(Obj):
         head = input["headRefName"].split(":")[-1]
         if any(i.pull and i.state == "open" and i.pull.head_ref == head for i in repo.issues.values()):
             raise GqlError(f"A pull request already exists for {repo.owner}:{head}.")
-        issue = self.store.add_pull(repo.full_name, input["title"], head=head, base=input.get("baseRefName"),
-                                    body=input.get("body") or "", draft=bool(input.get("draft")),
-                                    author=self.viewer)
+        issue = self.store.add_pull(
+            repo.full_name,
+            input["title"],
+            head=head,
+            base=input.get("baseRefName"),
+            body=input.get("body") or "",
+            draft=bool(input.get("draft")),
+            author=self.viewer,
+        )
         return self.payload(repo, issue, "pullRequest", input)
 
     def f_closePullRequest(self, input: dict[str, Any]) -> dict[str, Any]:

@@ -1,18 +1,34 @@
 """GraphQL views of the stored records, named and shaped like GitHub's schema."""
+
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from .calls import Call
 from .gql_exec import Connection, GqlError, Obj
 from .models import Comment, Commit, Issue, Label, Release, Repo, User
 
-ISSUE_IFACES = ("Node", "Assignable", "Closable", "Comment", "Labelable", "Lockable", "Reactable", "RepositoryNode",
-                "Subscribable", "UniformResourceLocatable", "Updatable", "UpdatableComment", "IssueOrPullRequest")
+ISSUE_IFACES = (
+    "Node",
+    "Assignable",
+    "Closable",
+    "Comment",
+    "Labelable",
+    "Lockable",
+    "Reactable",
+    "RepositoryNode",
+    "Subscribable",
+    "UniformResourceLocatable",
+    "Updatable",
+    "UpdatableComment",
+    "IssueOrPullRequest",
+)
 ORDER_KEYS: dict[str, Callable[[Any], Any]] = {
-    "CREATED_AT": lambda r: r.created_at, "UPDATED_AT": lambda r: r.updated_at,
-    "COMMENTS": lambda r: len(r.comments), "NAME": lambda r: r.name.lower(),
+    "CREATED_AT": lambda r: r.created_at,
+    "UPDATED_AT": lambda r: r.updated_at,
+    "COMMENTS": lambda r: len(r.comments),
+    "NAME": lambda r: r.name.lower(),
 }
 
 
@@ -33,10 +49,20 @@ class Actor(Obj):
     implements = ("Actor", "Node", "Assignee", "RequestedReviewer", "RepositoryOwner", "UniformResourceLocatable")
 
     def __init__(self, call: Call, user: User) -> None:
-        super().__init__(login=user.login, name=user.name or None, id=user.node_id, databaseId=user.id,
-                         url=f"{call.web_base}/{user.login}", avatarUrl=f"{call.web_base}/avatars/{user.login}",
-                         isViewer=user.login == call.viewer, email="", company=None, bio=None, location=None,
-                         isSiteAdmin=False)
+        super().__init__(
+            login=user.login,
+            name=user.name or None,
+            id=user.node_id,
+            databaseId=user.id,
+            url=f"{call.web_base}/{user.login}",
+            avatarUrl=f"{call.web_base}/avatars/{user.login}",
+            isViewer=user.login == call.viewer,
+            email="",
+            company=None,
+            bio=None,
+            location=None,
+            isSiteAdmin=False,
+        )
         self.typename = user.type if user.type in ("User", "Bot", "Organization") else "User"
         self.call, self.user = call, user
 
@@ -58,9 +84,16 @@ class LabelObj(Obj):
     implements = ("Node",)
 
     def __init__(self, call: Call, repo: Repo, label: Label) -> None:
-        super().__init__(id=label.node_id, name=label.name, color=label.color, description=label.description,
-                         createdAt=label.created_at, updatedAt=label.created_at, isDefault=False,
-                         url=f"{call.web_base}/{repo.full_name}/labels/{label.name}")
+        super().__init__(
+            id=label.node_id,
+            name=label.name,
+            color=label.color,
+            description=label.description,
+            createdAt=label.created_at,
+            updatedAt=label.created_at,
+            isDefault=False,
+            url=f"{call.web_base}/{repo.full_name}/labels/{label.name}",
+        )
 
 
 class CommentObj(Obj):
@@ -69,11 +102,22 @@ class CommentObj(Obj):
 
     def __init__(self, call: Call, repo: Repo, comment: Comment) -> None:
         super().__init__(
-            id=comment.node_id, databaseId=comment.id, body=comment.body, bodyText=comment.body,
-            author=actor(call, comment.author), authorAssociation="OWNER" if comment.author == repo.owner else "NONE",
-            createdAt=comment.created_at, updatedAt=comment.updated_at, lastEditedAt=None,
-            includesCreatedEdit=False, isMinimized=False, minimizedReason=None, reactionGroups=[],
-            viewerDidAuthor=comment.author == call.viewer, viewerCanUpdate=True, viewerCanDelete=True,
+            id=comment.node_id,
+            databaseId=comment.id,
+            body=comment.body,
+            bodyText=comment.body,
+            author=actor(call, comment.author),
+            authorAssociation="OWNER" if comment.author == repo.owner else "NONE",
+            createdAt=comment.created_at,
+            updatedAt=comment.updated_at,
+            lastEditedAt=None,
+            includesCreatedEdit=False,
+            isMinimized=False,
+            minimizedReason=None,
+            reactionGroups=[],
+            viewerDidAuthor=comment.author == call.viewer,
+            viewerCanUpdate=True,
+            viewerCanDelete=True,
             url=f"{call.web_base}/{repo.full_name}/issues/{comment.issue_number}#issuecomment-{comment.id}",
         )
 
@@ -86,14 +130,32 @@ class IssueObj(Obj):
     def __init__(self, call: Call, repo: Repo, issue: Issue) -> None:
         kind = "pull" if issue.pull else "issues"
         super().__init__(
-            id=issue.node_id, databaseId=issue.id, number=issue.number, title=issue.title, body=issue.body,
-            bodyText=issue.body, bodyHTML=issue.body, state=enum_states(issue), closed=issue.state == "closed",
+            id=issue.node_id,
+            databaseId=issue.id,
+            number=issue.number,
+            title=issue.title,
+            body=issue.body,
+            bodyText=issue.body,
+            bodyHTML=issue.body,
+            state=enum_states(issue),
+            closed=issue.state == "closed",
             stateReason=issue.state_reason.upper() if issue.state_reason and not issue.pull else None,
-            closedAt=issue.closed_at, createdAt=issue.created_at, updatedAt=issue.updated_at,
-            url=f"{call.web_base}/{repo.full_name}/{kind}/{issue.number}", locked=issue.locked,
-            activeLockReason=None, isPinned=False, milestone=None, reactionGroups=[], viewerCanUpdate=True,
-            viewerDidAuthor=issue.author == call.viewer, authorAssociation="OWNER",
-            author=actor(call, issue.author), trackedIssues=None, parent=None, issueType=None,
+            closedAt=issue.closed_at,
+            createdAt=issue.created_at,
+            updatedAt=issue.updated_at,
+            url=f"{call.web_base}/{repo.full_name}/{kind}/{issue.number}",
+            locked=issue.locked,
+            activeLockReason=None,
+            isPinned=False,
+            milestone=None,
+            reactionGroups=[],
+            viewerCanUpdate=True,
+            viewerDidAuthor=issue.author == call.viewer,
+            authorAssociation="OWNER",
+            author=actor(call, issue.author),
+            trackedIssues=None,
+            parent=None,
+            issueType=None,
             subIssuesSummary={"__typename": "SubIssuesSummary", "total": 0, "completed": 0, "percentCompleted": 0},
         )
         self.typename = "PullRequest" if issue.pull else "Issue"
@@ -165,28 +227,54 @@ class IssueObj(Obj):
     def head_commit(self) -> Commit:
         info = self.issue.pull
         assert info is not None
-        return Commit(sha=info.head_sha, message=self.issue.title, author_name=self.issue.author,
-                      author_email=f"{self.issue.author}@users.noreply.github.com", author_login=self.issue.author,
-                      date=self.issue.updated_at)
+        return Commit(
+            sha=info.head_sha,
+            message=self.issue.title,
+            author_name=self.issue.author,
+            author_email=f"{self.issue.author}@users.noreply.github.com",
+            author_login=self.issue.author,
+            date=self.issue.updated_at,
+        )
 
 
 def pull_values(call: Call, repo: Repo, issue: Issue) -> dict[str, Any]:
     info = issue.pull
     assert info is not None
     owner = actor(call, repo.owner)
-    head_repo = {"__typename": "Repository", "id": repo.node_id, "name": repo.name, "nameWithOwner": repo.full_name,
-                 "owner": owner, "url": f"{call.web_base}/{repo.full_name}"}
+    head_repo = {
+        "__typename": "Repository",
+        "id": repo.node_id,
+        "name": repo.name,
+        "nameWithOwner": repo.full_name,
+        "owner": owner,
+        "url": f"{call.web_base}/{repo.full_name}",
+    }
     return {
-        "headRefName": info.head_ref, "baseRefName": info.base_ref, "headRefOid": info.head_sha,
-        "baseRefOid": info.base_sha, "isDraft": info.draft, "merged": info.merged_at is not None,
-        "mergedAt": info.merged_at, "mergedBy": owner if info.merged_at else None, "mergeable": "MERGEABLE",
-        "mergeStateStatus": "CLEAN", "additions": info.additions, "deletions": info.deletions,
-        "changedFiles": info.changed_files, "headRepository": head_repo, "headRepositoryOwner": owner,
-        "isCrossRepository": False, "maintainerCanModify": True, "reviewDecision": None, "autoMergeRequest": None,
-        "mergeCommit": None, "potentialMergeCommit": None,
+        "headRefName": info.head_ref,
+        "baseRefName": info.base_ref,
+        "headRefOid": info.head_sha,
+        "baseRefOid": info.base_sha,
+        "isDraft": info.draft,
+        "merged": info.merged_at is not None,
+        "mergedAt": info.merged_at,
+        "mergedBy": owner if info.merged_at else None,
+        "mergeable": "MERGEABLE",
+        "mergeStateStatus": "CLEAN",
+        "additions": info.additions,
+        "deletions": info.deletions,
+        "changedFiles": info.changed_files,
+        "headRepository": head_repo,
+        "headRepositoryOwner": owner,
+        "isCrossRepository": False,
+        "maintainerCanModify": True,
+        "reviewDecision": None,
+        "autoMergeRequest": None,
+        "mergeCommit": None,
+        "potentialMergeCommit": None,
         "permalink": f"{call.web_base}/{repo.full_name}/pull/{issue.number}",
         "baseRef": {"__typename": "Ref", "name": info.base_ref, "branchProtectionRule": None},
-        "headRef": {"__typename": "Ref", "name": info.head_ref}, "statusCheckRollup": None,
+        "headRef": {"__typename": "Ref", "name": info.head_ref},
+        "statusCheckRollup": None,
     }
 
 
@@ -196,10 +284,18 @@ class ReleaseObj(Obj):
 
     def __init__(self, call: Call, repo: Repo, release: Release, latest: bool) -> None:
         super().__init__(
-            id=release.node_id, databaseId=release.id, name=release.name, tagName=release.tag_name,
-            description=release.body, isDraft=release.draft,
-            isPrerelease=release.prerelease, isLatest=latest, immutable=False, createdAt=release.created_at,
-            publishedAt=release.published_at, author=actor(call, release.author),
+            id=release.node_id,
+            databaseId=release.id,
+            name=release.name,
+            tagName=release.tag_name,
+            description=release.body,
+            isDraft=release.draft,
+            isPrerelease=release.prerelease,
+            isLatest=latest,
+            immutable=False,
+            createdAt=release.created_at,
+            publishedAt=release.published_at,
+            author=actor(call, release.author),
             url=f"{call.web_base}/{repo.full_name}/releases/tag/{release.tag_name}",
             tag={"__typename": "Ref", "name": release.tag_name},
             tagCommit=CommitObj(call, repo, repo.commits[0]) if repo.commits else None,
@@ -214,13 +310,26 @@ class CommitObj(Obj):
     implements = ("Node", "GitObject", "UniformResourceLocatable")
 
     def __init__(self, call: Call, repo: Repo, commit: Commit) -> None:
-        person = {"__typename": "GitActor", "name": commit.author_name, "email": commit.author_email,
-                  "date": commit.date, "user": actor(call, commit.author_login)}
+        person = {
+            "__typename": "GitActor",
+            "name": commit.author_name,
+            "email": commit.author_email,
+            "date": commit.date,
+            "user": actor(call, commit.author_login),
+        }
         super().__init__(
-            id=commit.node_id, oid=commit.sha, abbreviatedOid=commit.sha[:7], message=commit.message,
-            messageHeadline=commit.message.splitlines()[0] if commit.message else "", messageBody="",
-            committedDate=commit.date, authoredDate=commit.date, author=person, committer=person,
-            url=f"{call.web_base}/{repo.full_name}/commit/{commit.sha}", statusCheckRollup=None,
+            id=commit.node_id,
+            oid=commit.sha,
+            abbreviatedOid=commit.sha[:7],
+            message=commit.message,
+            messageHeadline=commit.message.splitlines()[0] if commit.message else "",
+            messageBody="",
+            committedDate=commit.date,
+            authoredDate=commit.date,
+            author=person,
+            committer=person,
+            url=f"{call.web_base}/{repo.full_name}/commit/{commit.sha}",
+            statusCheckRollup=None,
         )
 
     def f_authors(self, **args: Any) -> Connection:
@@ -234,23 +343,62 @@ class RepoObj(Obj):
     def __init__(self, call: Call, repo: Repo) -> None:
         url = f"{call.web_base}/{repo.full_name}"
         super().__init__(
-            id=repo.node_id, databaseId=repo.id, name=repo.name, nameWithOwner=repo.full_name,
-            owner=actor(call, repo.owner), description=repo.description, url=url, homepageUrl=repo.homepage,
-            sshUrl=f"git@localhost:{repo.full_name}.git", isPrivate=repo.private,
-            visibility="PRIVATE" if repo.private else "PUBLIC", isArchived=False, isFork=False, isTemplate=False,
-            isMirror=False, isEmpty=not repo.commits, isInOrganization=False, isLocked=False, isDisabled=False,
-            isSecurityPolicyEnabled=False, hasIssuesEnabled=True, hasWikiEnabled=True, hasProjectsEnabled=True,
-            hasDiscussionsEnabled=False, viewerPermission="ADMIN", viewerCanAdminister=True, viewerHasStarred=False,
-            viewerSubscription="SUBSCRIBED", viewerDefaultMergeMethod="MERGE", viewerPossibleCommitEmails=[],
-            viewerDefaultCommitEmail=None, stargazerCount=repo.stars, forkCount=repo.forks,
+            id=repo.node_id,
+            databaseId=repo.id,
+            name=repo.name,
+            nameWithOwner=repo.full_name,
+            owner=actor(call, repo.owner),
+            description=repo.description,
+            url=url,
+            homepageUrl=repo.homepage,
+            sshUrl=f"git@localhost:{repo.full_name}.git",
+            isPrivate=repo.private,
+            visibility="PRIVATE" if repo.private else "PUBLIC",
+            isArchived=False,
+            isFork=False,
+            isTemplate=False,
+            isMirror=False,
+            isEmpty=not repo.commits,
+            isInOrganization=False,
+            isLocked=False,
+            isDisabled=False,
+            isSecurityPolicyEnabled=False,
+            hasIssuesEnabled=True,
+            hasWikiEnabled=True,
+            hasProjectsEnabled=True,
+            hasDiscussionsEnabled=False,
+            viewerPermission="ADMIN",
+            viewerCanAdminister=True,
+            viewerHasStarred=False,
+            viewerSubscription="SUBSCRIBED",
+            viewerDefaultMergeMethod="MERGE",
+            viewerPossibleCommitEmails=[],
+            viewerDefaultCommitEmail=None,
+            stargazerCount=repo.stars,
+            forkCount=repo.forks,
             watchers={"__typename": "UserConnection", "totalCount": repo.stars},
             stargazers={"__typename": "StargazerConnection", "totalCount": repo.stars},
-            createdAt=repo.created_at, updatedAt=repo.updated_at,
-            pushedAt=repo.commits[0].date if repo.commits else repo.created_at, primaryLanguage=None,
-            licenseInfo=None, parent=None, templateRepository=None, codeOfConduct=None, fundingLinks=[],
-            mergeCommitAllowed=True, rebaseMergeAllowed=True, squashMergeAllowed=True, deleteBranchOnMerge=False,
-            securityPolicyUrl=None, contactLinks=[], issueTemplates=[], pullRequestTemplates=[], diskUsage=100,
-            openGraphImageUrl=f"{url}/og.png", usesCustomOpenGraphImage=False, isUserConfigurationRepository=False,
+            createdAt=repo.created_at,
+            updatedAt=repo.updated_at,
+            pushedAt=repo.commits[0].date if repo.commits else repo.created_at,
+            primaryLanguage=None,
+            licenseInfo=None,
+            parent=None,
+            templateRepository=None,
+            codeOfConduct=None,
+            fundingLinks=[],
+            mergeCommitAllowed=True,
+            rebaseMergeAllowed=True,
+            squashMergeAllowed=True,
+            deleteBranchOnMerge=False,
+            securityPolicyUrl=None,
+            contactLinks=[],
+            issueTemplates=[],
+            pullRequestTemplates=[],
+            diskUsage=100,
+            openGraphImageUrl=f"{url}/og.png",
+            usesCustomOpenGraphImage=False,
+            isUserConfigurationRepository=False,
             autoMergeAllowed=False,
         )
         self.call, self.repo = call, repo
@@ -326,8 +474,13 @@ class RepoObj(Obj):
         return ReleaseObj(self.call, self.repo, latest, True) if latest else None
 
     def users(self, args: dict[str, Any], typename: str) -> Connection:
-        logins = dict.fromkeys([self.repo.owner, *sorted(self.repo.collaborators), *(
-            login for i in self.repo.issues.values() for login in i.assignees)])
+        logins = dict.fromkeys(
+            [
+                self.repo.owner,
+                *sorted(self.repo.collaborators),
+                *(login for i in self.repo.issues.values() for login in i.assignees),
+            ]
+        )
         query = (args.get("query") or "").lower()
         return Connection([actor(self.call, lg) for lg in logins if query in lg.lower()], args, typename)
 
@@ -344,8 +497,9 @@ class RepoObj(Obj):
         return self.users(args, "SuggestedActorConnection")
 
     def f_repositoryTopics(self, **args: Any) -> Connection:
-        topics = [{"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}}
-                  for t in self.repo.topics]
+        topics = [
+            {"__typename": "RepositoryTopic", "topic": {"__typename": "Topic", "name": t}} for t in self.repo.topics
+        ]
         return Connection(topics, args, "RepositoryTopicConnection")
 
     def f_languages(self, **args: Any) -> Connection:

@@ -1,4 +1,5 @@
 """The /graphql endpoint: parse, pick the root (query or mutation), execute, answer GitHub-style."""
+
 from __future__ import annotations
 
 import json
@@ -89,19 +90,41 @@ class QueryRoot(Obj):
     def f_search(self, query: str, type: str = "ISSUE", **args: Any) -> Connection:
         hits = self.call.store.search_issues(query, self.call.viewer) if type == "ISSUE" else []
         objs = [IssueObj(self.call, self.call.store.get_repo(i.repo), i) for i in hits]
-        return Connection(objs, args, "SearchResultItemConnection", issueCount=len(hits), repositoryCount=0,
-                          userCount=0, discussionCount=0, codeCount=0, wikiCount=0)
+        return Connection(
+            objs,
+            args,
+            "SearchResultItemConnection",
+            issueCount=len(hits),
+            repositoryCount=0,
+            userCount=0,
+            discussionCount=0,
+            codeCount=0,
+            wikiCount=0,
+        )
 
     def f_rateLimit(self, **_: Any) -> dict[str, Any]:
-        return {"__typename": "RateLimit", "limit": 5000, "remaining": 4999, "used": 1, "cost": 1,
-                "resetAt": "2099-01-01T00:00:00Z", "nodeCount": 0}
+        return {
+            "__typename": "RateLimit",
+            "limit": 5000,
+            "remaining": 4999,
+            "used": 1,
+            "cost": 1,
+            "resetAt": "2099-01-01T00:00:00Z",
+            "nodeCount": 0,
+        }
 
     def f___type(self, name: str) -> dict[str, Any] | None:
         return type_info(name)
 
     def f___schema(self) -> dict[str, Any]:
-        return {"__typename": "__Schema", "queryType": {"name": "Query"}, "mutationType": {"name": "Mutation"},
-                "subscriptionType": None, "types": [], "directives": []}
+        return {
+            "__typename": "__Schema",
+            "queryType": {"name": "Query"},
+            "mutationType": {"name": "Mutation"},
+            "subscriptionType": None,
+            "types": [],
+            "directives": [],
+        }
 
 
 def node(call: Call, ident: str) -> Obj | None:

@@ -1,4 +1,5 @@
 """`FakeHub`: start/stop the server and give tests the knobs, the request log and a ready-made gh env."""
+
 from __future__ import annotations
 
 import secrets
@@ -15,14 +16,34 @@ from .store import Store
 from .tls import TestCA
 
 QUIET_GH = {
-    "GH_TELEMETRY": "false", "GH_NO_UPDATE_NOTIFIER": "1", "GH_NO_EXTENSION_UPDATE_NOTIFIER": "1",
-    "GH_PROMPT_DISABLED": "1", "GH_PAGER": "cat", "PAGER": "cat", "NO_COLOR": "1", "GH_SPINNER_DISABLED": "1",
+    "GH_TELEMETRY": "false",
+    "GH_NO_UPDATE_NOTIFIER": "1",
+    "GH_NO_EXTENSION_UPDATE_NOTIFIER": "1",
+    "GH_PROMPT_DISABLED": "1",
+    "GH_PAGER": "cat",
+    "PAGER": "cat",
+    "NO_COLOR": "1",
+    "GH_SPINNER_DISABLED": "1",
     "GIT_TERMINAL_PROMPT": "0",
 }
 #: Variables from the caller's environment that would point gh somewhere else; blanked in gh_env().
-BLANKED = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_REPO", "HTTPS_PROXY",
-           "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
-           "GH_DEBUG", "DEBUG")
+BLANKED = (
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GH_REPO",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "GH_DEBUG",
+    "DEBUG",
+)
 
 
 class FakeHub:
@@ -33,8 +54,9 @@ class FakeHub:
     state_dir: where the CA certificate and default gh homes go (a temp dir, removed on close, if None).
     """
 
-    def __init__(self, mode: str = "tls", latency_ms: float = 0, state_dir: str | Path | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self, mode: str = "tls", latency_ms: float = 0, state_dir: str | Path | None = None, port: int = 0
+    ) -> None:
         if mode not in ("tls", "plain"):
             raise ValueError(f"mode must be 'tls' or 'plain', not {mode!r}")
         self.mode = mode
@@ -53,8 +75,9 @@ class FakeHub:
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> FakeHub:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="fakehub", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakehub", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -99,9 +122,14 @@ class FakeHub:
     def gh_env(self, token: str | None = None, home: str | Path | None = None) -> dict[str, str]:
         """Environment for one isolated gh run against this hub; merge it over os.environ."""
         home = Path(home) if home else Path(tempfile.mkdtemp(prefix="gh-home-", dir=self.state_dir))
-        dirs = {"GH_CONFIG_DIR": home / ".config" / "gh", "XDG_CONFIG_HOME": home / ".config",
-                "XDG_CACHE_HOME": home / ".cache", "XDG_STATE_HOME": home / ".local" / "state",
-                "XDG_DATA_HOME": home / ".local" / "share", "TMPDIR": home / "tmp"}
+        dirs = {
+            "GH_CONFIG_DIR": home / ".config" / "gh",
+            "XDG_CONFIG_HOME": home / ".config",
+            "XDG_CACHE_HOME": home / ".cache",
+            "XDG_STATE_HOME": home / ".local" / "state",
+            "XDG_DATA_HOME": home / ".local" / "share",
+            "TMPDIR": home / "tmp",
+        }
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
         env = {name: "" for name in BLANKED}
@@ -153,5 +181,5 @@ class FakeHub:
 def normalize_path(path: str) -> str:
     """Accept `/api/v3/x`, `/api/graphql` or the API-relative forms used in the log."""
     if path.startswith("/api/graphql"):
-        return "/graphql" + path[len("/api/graphql"):]
-    return path[len("/api/v3"):] if path.startswith("/api/v3") else path
+        return "/graphql" + path[len("/api/graphql") :]
+    return path[len("/api/v3") :] if path.startswith("/api/v3") else path

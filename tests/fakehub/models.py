@@ -1,4 +1,5 @@
 """Plain records for everything the fake GitHub stores; the REST and GraphQL layers render them."""
+
 from __future__ import annotations
 
 import base64

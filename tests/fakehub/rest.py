@@ -1,4 +1,5 @@
 """REST routes: a tiny regex router over the store, answering GitHub-shaped JSON."""
+
 from __future__ import annotations
 
 import base64
@@ -6,8 +7,8 @@ import io
 import re
 import time
 import zipfile
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from . import render
 from .calls import ApiError, Call, Reply, invalid, not_found
@@ -48,7 +49,7 @@ def paginate(call: Call, items: list[Any], render_item: Callable[[Any], Any]) ->
     per_page = call.int_arg("per_page", 30)
     page = call.int_arg("page", 1, high=10**6)
     last = max(1, -(-len(items) // per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     links = []
     if page < last:
         links += [f'<{call.page_url(page + 1)}>; rel="next"', f'<{call.page_url(last)}>; rel="last"']
@@ -86,7 +87,8 @@ def find_pull(repo: Repo, number: str) -> Issue:
 def by_sort(call: Call, items: list[Issue], direction: str | None = None) -> list[Issue]:
     """The `sort` (created, updated, comments) and `direction` query parameters of issue lists."""
     key = {"updated": lambda i: i.updated_at, "comments": lambda i: len(i.comments)}.get(
-        call.query.get("sort", "created"), lambda i: i.created_at)
+        call.query.get("sort", "created"), lambda i: i.created_at
+    )
     descending = (direction or call.query.get("direction", "desc")) == "desc"
     return sorted(items, key=lambda i: (key(i), i.number), reverse=descending)
 
@@ -100,8 +102,10 @@ def state_filter(call: Call, items: list[Issue]) -> list[Issue]:
 @route("GET", r"")
 def api_root(call: Call) -> Reply:
     """gh auth status probes the root for the token's scopes (sent as X-OAuth-Scopes on every reply)."""
-    return Reply(200, {"current_user_url": f"{call.api_base}/user",
-                       "repository_url": f"{call.api_base}/repos/{{owner}}/{{repo}}"})
+    return Reply(
+        200,
+        {"current_user_url": f"{call.api_base}/user", "repository_url": f"{call.api_base}/repos/{{owner}}/{{repo}}"},
+    )
 
 
 @route("GET", r"/user")
@@ -123,8 +127,9 @@ def get_user(call: Call, login: str) -> Reply:
 def rate_limit(call: Call) -> Reply:
     reset = int(time.time()) + 3600
     core = {"limit": 5000, "remaining": 5000, "used": 0, "reset": reset}
-    return Reply(200, {"resources": {"core": core, "search": dict(core, limit=30, remaining=30),
-                                     "graphql": core}, "rate": core})
+    return Reply(
+        200, {"resources": {"core": core, "search": dict(core, limit=30, remaining=30), "graphql": core}, "rate": core}
+    )
 
 
 @route("GET", r"/meta")
@@ -154,9 +159,18 @@ def get_readme(call: Call, owner: str, name: str) -> Reply:
     if repo.readme is None:
         raise not_found()
     content = base64.b64encode(repo.readme.encode()).decode()
-    return Reply(200, {"name": "README.md", "path": "README.md", "type": "file", "encoding": "base64",
-                       "content": content, "size": len(repo.readme),
-                       "html_url": f"{call.web_base}/{repo.full_name}/blob/{repo.default_branch}/README.md"})
+    return Reply(
+        200,
+        {
+            "name": "README.md",
+            "path": "README.md",
+            "type": "file",
+            "encoding": "base64",
+            "content": content,
+            "size": len(repo.readme),
+            "html_url": f"{call.web_base}/{repo.full_name}/blob/{repo.default_branch}/README.md",
+        },
+    )
 
 
 # -- issues --------------------------------------------------------------------
@@ -179,8 +193,14 @@ def create_issue(call: Call, owner: str, name: str) -> Reply:
     data = call.json()
     if not data.get("title"):
         raise invalid("Issue", "title")
-    item = call.store.add_issue(repo.full_name, data["title"], data.get("body") or "", author=call.viewer or "ghost",
-                                labels=data.get("labels") or [], assignees=data.get("assignees") or [])
+    item = call.store.add_issue(
+        repo.full_name,
+        data["title"],
+        data.get("body") or "",
+        author=call.viewer or "ghost",
+        labels=data.get("labels") or [],
+        assignees=data.get("assignees") or [],
+    )
     return Reply(201, render.issue(call, repo, item))
 
 
@@ -204,8 +224,9 @@ def apply_issue_edit(call: Call, repo: Repo, item: Issue, data: dict[str, Any]) 
         if key in data:
             setattr(item, key, data[key] or "")
     if "labels" in data:
-        item.labels = [call.store.ensure_label(repo.full_name, n if isinstance(n, str) else n["name"]).name
-                       for n in data["labels"]]
+        item.labels = [
+            call.store.ensure_label(repo.full_name, n if isinstance(n, str) else n["name"]).name for n in data["labels"]
+        ]
     if "assignees" in data:
         item.assignees = list(data["assignees"])
     if data.get("state") in ("open", "closed") and data["state"] != item.state:
@@ -291,8 +312,9 @@ def create_label(call: Call, owner: str, name: str) -> Reply:
     if not data.get("name"):
         raise invalid("Label", "name")
     try:
-        item = call.store.add_label(repo.full_name, data["name"], (data.get("color") or "ededed").lstrip("#"),
-                                    data.get("description") or "")
+        item = call.store.add_label(
+            repo.full_name, data["name"], (data.get("color") or "ededed").lstrip("#"), data.get("description") or ""
+        )
     except ValueError as exc:
         raise invalid("Label", "name", "already_exists") from exc
     return Reply(201, render.label(call, repo, item))
@@ -319,10 +341,22 @@ def create_pull(call: Call, owner: str, name: str) -> Reply:
             raise invalid("PullRequest", key)
     head = data["head"].split(":")[-1]
     if any(i.pull and i.state == "open" and i.pull.head_ref == head for i in repo.issues.values()):
-        raise ApiError(422, "Validation Failed", errors=[{"resource": "PullRequest", "code": "custom",
-                                                         "message": f"A pull request already exists for {head}."}])
-    item = call.store.add_pull(repo.full_name, data["title"], head=head, base=data["base"], body=data.get("body") or "",
-                               draft=bool(data.get("draft")), author=call.viewer or "ghost")
+        raise ApiError(
+            422,
+            "Validation Failed",
+            errors=[
+                {"resource": "PullRequest", "code": "custom", "message": f"A pull request already exists for {head}."}
+            ],
+        )
+    item = call.store.add_pull(
+        repo.full_name,
+        data["title"],
+        head=head,
+        base=data["base"],
+        body=data.get("body") or "",
+        draft=bool(data.get("draft")),
+        author=call.viewer or "ghost",
+    )
     return Reply(201, render.pull(call, repo, item))
 
 
@@ -338,8 +372,10 @@ def get_pull(call: Call, owner: str, name: str, number: str) -> Reply:
 def fake_diff(item: Issue) -> str:
     """A one-file unified diff, for `gh pr diff` (Accept: application/vnd.github.v3.diff)."""
     slug = item.title.lower().replace(" ", "_")
-    return (f"diff --git a/NOTES.md b/NOTES.md\nindex 0000000..1111111 100644\n--- a/NOTES.md\n+++ b/NOTES.md\n"
-            f"@@ -1 +1,2 @@\n # notes\n+{slug}\n")
+    return (
+        f"diff --git a/NOTES.md b/NOTES.md\nindex 0000000..1111111 100644\n--- a/NOTES.md\n+++ b/NOTES.md\n"
+        f"@@ -1 +1,2 @@\n # notes\n+{slug}\n"
+    )
 
 
 @route("PATCH", r"{REPO}/pulls/(?P<number>\d+)")
@@ -406,9 +442,19 @@ def get_commit(call: Call, owner: str, name: str, ref: str) -> Reply:
 @route("GET", r"{REPO}/actions/runs")
 def list_runs(call: Call, owner: str, name: str) -> Reply:
     repo = visible_repo(call, owner, name)
-    runs = [r for r in repo.runs if all(
-        call.query.get(key) in (None, value) for key, value in
-        (("branch", r.head_branch), ("event", r.event), ("status", r.status), ("head_sha", r.head_sha)))]
+    runs = [
+        r
+        for r in repo.runs
+        if all(
+            call.query.get(key) in (None, value)
+            for key, value in (
+                ("branch", r.head_branch),
+                ("event", r.event),
+                ("status", r.status),
+                ("head_sha", r.head_sha),
+            )
+        )
+    ]
     page = paginate(call, runs, lambda item: render.run(call, repo, item))
     page.body = {"total_count": len(runs), "workflow_runs": page.body}
     return page
@@ -444,8 +490,10 @@ def run_logs(call: Call, owner: str, name: str, run_id: str) -> Reply:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for index, item in enumerate(parent.jobs):
-            lines = {step["number"]: f"{item.started_at} {step['name']}: {step['conclusion'] or 'running'}\n"
-                     for step in item.steps}
+            lines = {
+                step["number"]: f"{item.started_at} {step['name']}: {step['conclusion'] or 'running'}\n"
+                for step in item.steps
+            }
             for step in item.steps:
                 archive.writestr(f"{item.name}/{step['number']}_{step['name']}.txt", lines[step["number"]])
             archive.writestr(f"{index}_{item.name}.txt", "".join(lines.values()))

@@ -1,5 +1,6 @@
 """HTTP plumbing: a threaded HTTP/1.1 server (optionally TLS) plus the cross-cutting API behaviour —
 auth, injected latency/outages/rate limits, ETags, rate-limit headers and the request log."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,9 +50,13 @@ class Quota:
         return self.headers(used, resource)
 
     def headers(self, used: int, resource: str) -> dict[str, str]:
-        return {"x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
-                "x-ratelimit-used": str(used), "x-ratelimit-reset": str(self.reset),
-                "x-ratelimit-resource": resource}
+        return {
+            "x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - used)),
+            "x-ratelimit-used": str(used),
+            "x-ratelimit-reset": str(self.reset),
+            "x-ratelimit-resource": resource,
+        }
 
 
 class HubServer(ThreadingHTTPServer):
@@ -161,7 +166,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         if path == "/api/graphql":
             return "api", "/graphql", parts.query
         if path == "/api/v3" or path.startswith("/api/v3/"):
-            return "api", path[len("/api/v3"):] or "/", parts.query
+            return "api", path[len("/api/v3") :] or "/", parts.query
         return None
 
     def bases(self) -> tuple[str, str]:
@@ -185,9 +190,18 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def api_call(self, path: str, query_string: str, body: bytes) -> tuple[Call, Reply]:
         api_base, web_base = self.bases()
-        call = Call(method=self.command, path=path, query=dict(parse_qsl(query_string)), body=body, viewer=None,
-                    store=self.server.store, api_base=api_base, web_base=web_base, query_string=query_string,
-                    accept=self.headers.get("Accept", ""))
+        call = Call(
+            method=self.command,
+            path=path,
+            query=dict(parse_qsl(query_string)),
+            body=body,
+            viewer=None,
+            store=self.server.store,
+            api_base=api_base,
+            web_base=web_base,
+            query_string=query_string,
+            accept=self.headers.get("Accept", ""),
+        )
         faults = self.server.faults
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
@@ -206,8 +220,9 @@ class ApiHandler(BaseHTTPRequestHandler):
         if faults.rate_limited == "primary":
             raise ApiError(403, f"API rate limit exceeded for user {call.viewer or 'anonymous'}.")
         if faults.rate_limited == "secondary":
-            raise ApiError(429, "You have exceeded a secondary rate limit. "
-                                "Please wait a few minutes before you try again.")
+            raise ApiError(
+                429, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+            )
         with self.server.store.lock:
             if call.path == "/graphql" and call.method == "POST":
                 return graphql_api.execute(call)
@@ -237,11 +252,17 @@ class ApiHandler(BaseHTTPRequestHandler):
             reply.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding"
             if etag in (t.strip() for t in self.headers.get("If-None-Match", "").split(",")):
                 reply = Reply(304, None, reply.headers)
-        self.server.record({
-            "method": call.method, "path": call.path, "query": call.query_string, "status": reply.status,
-            "graphql_operation": graphql_api.operation_name(call.body) if call.path == "/graphql" else None,
-            "user": call.viewer, "time": started,
-        })
+        self.server.record(
+            {
+                "method": call.method,
+                "path": call.path,
+                "query": call.query_string,
+                "status": reply.status,
+                "graphql_operation": graphql_api.operation_name(call.body) if call.path == "/graphql" else None,
+                "user": call.viewer,
+                "time": started,
+            }
+        )
         self.send(reply)
 
     def send(self, reply: Reply) -> None:

@@ -1,12 +1,13 @@
 """The hub's mutable state, shared by the server threads and the test code behind one lock."""
+
 from __future__ import annotations
 
 import hashlib
 import itertools
 import shlex
 import threading
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 from .models import (
     Comment,
@@ -75,8 +76,9 @@ class Store:
         owner, name = full_name.split("/", 1)
         with self.lock:
             self.user(owner)
-            repo = Repo(owner=owner, name=name, id=self.new_id(), private=private, default_branch=default_branch,
-                        **extra)
+            repo = Repo(
+                owner=owner, name=name, id=self.new_id(), private=private, default_branch=default_branch, **extra
+            )
             self.repos[full_name.lower()] = repo
             return repo
 
@@ -122,8 +124,15 @@ class Store:
             self.user(author)
             names = [self.ensure_label(full_name, label).name for label in labels]
             issue = Issue(
-                id=self.new_id(), repo=repo.full_name, number=repo.next_number(), title=title, body=body,
-                author=author, labels=names, assignees=list(assignees), **extra,
+                id=self.new_id(),
+                repo=repo.full_name,
+                number=repo.next_number(),
+                title=title,
+                body=body,
+                author=author,
+                labels=names,
+                assignees=list(assignees),
+                **extra,
             )
             repo.issues[issue.number] = issue
             if state != "open":
@@ -145,8 +154,13 @@ class Store:
         with self.lock:
             repo = self.get_repo(full_name)
             base_sha = repo.commits[0].sha if repo.commits else fake_sha(full_name, "base")
-            pull = PullInfo(head_ref=head, base_ref=base or repo.default_branch,
-                            head_sha=fake_sha(full_name, "head", head), base_sha=base_sha, draft=draft)
+            pull = PullInfo(
+                head_ref=head,
+                base_ref=base or repo.default_branch,
+                head_sha=fake_sha(full_name, "head", head),
+                base_sha=base_sha,
+                draft=draft,
+            )
             return self.add_issue(full_name, title, body, author, pull=pull, **extra)
 
     def set_issue_state(self, issue: Issue, state: str, reason: str | None = None) -> None:
@@ -209,31 +223,61 @@ class Store:
                 raise ValueError(f"label {name!r} already exists")
             return self.ensure_label(full_name, name, color, description)
 
-    def add_release(self, full_name: str, tag_name: str, name: str = "", body: str = "", author: str = "octocat",
-                    **extra: Any) -> Release:
+    def add_release(
+        self, full_name: str, tag_name: str, name: str = "", body: str = "", author: str = "octocat", **extra: Any
+    ) -> Release:
         with self.lock:
             repo = self.get_repo(full_name)
-            release = Release(id=self.new_id(), tag_name=tag_name, name=name or tag_name, body=body, author=author,
-                              target_commitish=repo.default_branch, **extra)
+            release = Release(
+                id=self.new_id(),
+                tag_name=tag_name,
+                name=name or tag_name,
+                body=body,
+                author=author,
+                target_commitish=repo.default_branch,
+                **extra,
+            )
             repo.releases.insert(0, release)
             return release
 
-    def add_commit(self, full_name: str, message: str, author_login: str | None = "octocat", date: str | None = None,
-                   sha: str | None = None) -> Commit:
+    def add_commit(
+        self,
+        full_name: str,
+        message: str,
+        author_login: str | None = "octocat",
+        date: str | None = None,
+        sha: str | None = None,
+    ) -> Commit:
         """Push a commit on top of the default branch."""
         with self.lock:
             repo = self.get_repo(full_name)
             parents = [repo.commits[0].sha] if repo.commits else []
             login = author_login or "ghost"
-            commit = Commit(sha=sha or fake_sha(full_name, len(repo.commits), message), message=message,
-                            author_name=login.title(), author_email=f"{login}@users.noreply.github.com",
-                            author_login=author_login, date=date or now(), parents=parents)
+            commit = Commit(
+                sha=sha or fake_sha(full_name, len(repo.commits), message),
+                message=message,
+                author_name=login.title(),
+                author_email=f"{login}@users.noreply.github.com",
+                author_login=author_login,
+                date=date or now(),
+                parents=parents,
+            )
             repo.commits.insert(0, commit)
             return commit
 
-    def add_run(self, full_name: str, name: str = "CI", status: str = "completed", conclusion: str | None = "success",
-                head_sha: str | None = None, event: str = "push", jobs: Iterable[str] = ("build", "test"),
-                created_at: str | None = None, duration_s: float = 150, **extra: Any) -> WorkflowRun:
+    def add_run(
+        self,
+        full_name: str,
+        name: str = "CI",
+        status: str = "completed",
+        conclusion: str | None = "success",
+        head_sha: str | None = None,
+        event: str = "push",
+        jobs: Iterable[str] = ("build", "test"),
+        created_at: str | None = None,
+        duration_s: float = 150,
+        **extra: Any,
+    ) -> WorkflowRun:
         """Record a workflow run with one job per name (each with a few steps), finished after `duration_s`."""
         with self.lock:
             repo = self.get_repo(full_name)
@@ -242,11 +286,21 @@ class Store:
             sha = head_sha or (repo.commits[0].sha if repo.commits else fake_sha(full_name, "run"))
             same = [r for r in repo.runs if r.name == name]
             run = WorkflowRun(
-                id=self.new_id(), name=name, workflow_id=self._workflow_id(repo, name),
-                path=f".github/workflows/{name.lower().replace(' ', '-')}.yml", head_branch=repo.default_branch,
-                head_sha=sha, event=event, status=status, conclusion=conclusion, run_number=len(same) + 1,
-                actor=repo.owner, display_title=extra.pop("display_title", f"{name} on {sha[:7]}"),
-                created_at=stamp, updated_at=finished, **extra,
+                id=self.new_id(),
+                name=name,
+                workflow_id=self._workflow_id(repo, name),
+                path=f".github/workflows/{name.lower().replace(' ', '-')}.yml",
+                head_branch=repo.default_branch,
+                head_sha=sha,
+                event=event,
+                status=status,
+                conclusion=conclusion,
+                run_number=len(same) + 1,
+                actor=repo.owner,
+                display_title=extra.pop("display_title", f"{name} on {sha[:7]}"),
+                created_at=stamp,
+                updated_at=finished,
+                **extra,
             )
             names = list(jobs)
             run.jobs = [self._job(run, job_name, i == len(names) - 1) for i, job_name in enumerate(names)]
@@ -265,13 +319,26 @@ class Store:
         if done and run.conclusion == "failure":
             conclusion = "failure" if failing else "success"
         steps = [
-            {"name": step, "status": run.status, "number": i + 1, "started_at": run.created_at,
-             "completed_at": run.updated_at if done else None,
-             "conclusion": ("failure" if failing and i == 1 else "success") if done else None}
+            {
+                "name": step,
+                "status": run.status,
+                "number": i + 1,
+                "started_at": run.created_at,
+                "completed_at": run.updated_at if done else None,
+                "conclusion": ("failure" if failing and i == 1 else "success") if done else None,
+            }
             for i, step in enumerate(("Set up job", f"Run {name}", "Complete job"))
         ]
-        return Job(id=self.new_id(), run_id=run.id, name=name, status=run.status, conclusion=conclusion,
-                   started_at=run.created_at, completed_at=run.updated_at if done else None, steps=steps)
+        return Job(
+            id=self.new_id(),
+            run_id=run.id,
+            name=name,
+            status=run.status,
+            conclusion=conclusion,
+            started_at=run.created_at,
+            completed_at=run.updated_at if done else None,
+            steps=steps,
+        )
 
     def find_run(self, full_name: str, run_id: int) -> WorkflowRun:
         with self.lock:
@@ -320,8 +387,22 @@ class Store:
 class IssueQuery:
     """A parsed search string: `repo:`, `is:`, `type:`, `state:`, `label:`, `author:`, `assignee:`, `in:`, terms."""
 
-    QUALIFIERS = {"repo", "is", "type", "state", "label", "author", "assignee", "in", "user", "org", "head", "base",
-                  "sort", "no"}
+    QUALIFIERS = {
+        "repo",
+        "is",
+        "type",
+        "state",
+        "label",
+        "author",
+        "assignee",
+        "in",
+        "user",
+        "org",
+        "head",
+        "base",
+        "sort",
+        "no",
+    }
 
     def __init__(self, query: str) -> None:
         self.filters: dict[str, list[str]] = {}

@@ -1,4 +1,5 @@
 """A throwaway certificate authority so gh can speak real TLS to the fake server."""
+
 from __future__ import annotations
 
 import ssl

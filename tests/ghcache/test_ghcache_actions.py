@@ -12,11 +12,22 @@ from support import ROOT
 
 def _step(rig: GhRig, tmp_path: Path, script: str, **extra: str) -> subprocess.CompletedProcess[str]:
     files = {name: tmp_path / name.lower() for name in ("GITHUB_PATH", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
-    env = {**rig.env, "GITHUB_ACTIONS": "true", **{name: str(path) for name, path in files.items()},
-           "GH_CACHE_SHIM_DIR": str(tmp_path / "launchers"), **extra}
+    env = {
+        **rig.env,
+        "GITHUB_ACTIONS": "true",
+        **{name: str(path) for name, path in files.items()},
+        "GH_CACHE_SHIM_DIR": str(tmp_path / "launchers"),
+        **extra,
+    }
     env.pop("GH_CACHE_PYTHON")
-    return subprocess.run(["bash", "-c", f'source "{ROOT}/shims/gh-cache.sh"\n{script}'], env=env,
-                          capture_output=True, text=True, cwd=rig.home, timeout=120)
+    return subprocess.run(
+        ["bash", "-c", f'source "{ROOT}/shims/gh-cache.sh"\n{script}'],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=rig.home,
+        timeout=120,
+    )
 
 
 def exported_python(tmp_path: Path) -> str:
@@ -32,8 +43,7 @@ def test_unwritable_launcher_dir_falls_back_to_the_portable_shim(rig: GhRig, tmp
 
 
 def test_sourced_step_caches_gh_and_writes_path_env_and_summary(rig: GhRig, tmp_path: Path) -> None:
-    done = _step(rig, tmp_path, "gh api repos/octo/hello >/dev/null\ngh api repos/octo/hello >/dev/null\n"
-                 "command -v gh")
+    done = _step(rig, tmp_path, "gh api repos/octo/hello >/dev/null\ngh api repos/octo/hello >/dev/null\ncommand -v gh")
     assert done.returncode == 0, done.stderr
     launcher = tmp_path / "launchers" / "gh"
     assert done.stdout.strip() == str(launcher)
@@ -58,4 +68,6 @@ def test_stale_result_becomes_a_warning_annotation(rig: GhRig, tmp_path: Path) -
 
 def test_missing_zipapp_leaves_gh_alone_with_one_line(rig: GhRig, tmp_path: Path) -> None:
     done = _step(rig, tmp_path, "command -v gh", GH_CACHE_PYZ=str(tmp_path / "nope.pyz"))
-    assert done.stderr.strip().splitlines() == [f"gh-cache.sh: {tmp_path / 'nope.pyz'} is missing (run 'make zipapps'); gh stays uncached"]
+    assert done.stderr.strip().splitlines() == [
+        f"gh-cache.sh: {tmp_path / 'nope.pyz'} is missing (run 'make zipapps'); gh stays uncached"
+    ]

@@ -12,9 +12,27 @@ from ghcache.gh_commands import ALIASES, GH_VERSION, VALUE_FLAGS
 
 # Reviewed by hand: every command here only reads from GitHub. Anything else must never be cached.
 READ_ONLY = {
-    "issue list", "issue view", "issue status", "pr list", "pr view", "pr status", "pr checks", "pr diff",
-    "repo view", "repo list", "release list", "release view", "label list", "run list", "run view",
-    "workflow list", "workflow view", "search issues", "search prs", "search repos", "search commits",
+    "issue list",
+    "issue view",
+    "issue status",
+    "pr list",
+    "pr view",
+    "pr status",
+    "pr checks",
+    "pr diff",
+    "repo view",
+    "repo list",
+    "release list",
+    "release view",
+    "label list",
+    "run list",
+    "run view",
+    "workflow list",
+    "workflow view",
+    "search issues",
+    "search prs",
+    "search repos",
+    "search commits",
     "search code",
 }
 
@@ -22,8 +40,11 @@ READ_ONLY = {
 def _reference_commands() -> set[str]:
     """Every command path in the real gh's `gh help reference`."""
     text = subprocess.run([REAL_GH, "help", "reference"], capture_output=True, text=True, check=True).stdout
-    return {line.lstrip("#").strip()[3:].split(" [")[0].split(" <")[0].split(" {")[0]
-            for line in text.splitlines() if line.startswith(("## gh ", "### gh ", "#### gh "))}
+    return {
+        line.lstrip("#").strip()[3:].split(" [")[0].split(" <")[0].split(" {")[0]
+        for line in text.splitlines()
+        if line.startswith(("## gh ", "### gh ", "#### gh "))
+    }
 
 
 def test_table_matches_the_pinned_gh() -> None:
@@ -47,45 +68,69 @@ def test_aliases_classify_like_their_command(alias: str, command: str) -> None:
     assert policy.decide(alias.split()).action == policy.decide(command.split()).action
 
 
-@pytest.mark.parametrize("argv,action,data_class", [
-    ("api repos/o/r", "read", "repository"),
-    ("api repos/o/r/issues?state=all", "read", "issues"),
-    ("api repos/o/r/pulls/3", "read", "issues"),
-    ("api repos/o/r/actions/runs", "read", "workflows"),
-    ("api repos/o/r/commits/" + "ab" * 20, "read", "immutable"),
-    ("api repos/o/r/git/trees/" + "cd" * 20, "read", "immutable"),
-    ("api repos/o/r/commits/main", "read", "api"),
-    ("api user", "read", "api"),
-    ("api --method HEAD repos/o/r", "read", "repository"),
-    ("api -X GET search/issues -f q=repo:o/r", "read", "issues"),
-    ("api graphql -f query={viewer{login}}", "read", "api"),
-    ("api graphql -f query=query{viewer{login}}", "read", "api"),
-    ("api graphql -f query=mutation{addStar(input:{}){clientMutationId}}", "write", None),
-    ("api graphql -f query=subscription{x}", "pass", None),
-    ("api graphql -F query=@q.graphql", "pass", None),
-    ("api repos/o/r/issues -f title=x", "write", None),
-    ("api repos/o/r/issues -F title=x", "write", None),
-    ("api --raw-field=title=x repos/o/r/issues", "write", None),
-    ("api -X PATCH repos/o/r/issues/1 -f state=closed", "write", None),
-    ("api -X DELETE repos/o/r/labels/bug", "write", None),
-    ("api --input body.json repos/o/r/issues", "pass", None),
-    ("api -X POST repos/o/r/issues --input -", "pass", None),
-    ("api -H Authorization:token\\ x user", "pass", None),
-    ("api --verbose repos/o/r", "pass", None),
-    ("api rate_limit", "pass", None),
-    ("api", "pass", None),
-])
+@pytest.mark.parametrize(
+    "argv,action,data_class",
+    [
+        ("api repos/o/r", "read", "repository"),
+        ("api repos/o/r/issues?state=all", "read", "issues"),
+        ("api repos/o/r/pulls/3", "read", "issues"),
+        ("api repos/o/r/actions/runs", "read", "workflows"),
+        ("api repos/o/r/commits/" + "ab" * 20, "read", "immutable"),
+        ("api repos/o/r/git/trees/" + "cd" * 20, "read", "immutable"),
+        ("api repos/o/r/commits/main", "read", "api"),
+        ("api user", "read", "api"),
+        ("api --method HEAD repos/o/r", "read", "repository"),
+        ("api -X GET search/issues -f q=repo:o/r", "read", "issues"),
+        ("api graphql -f query={viewer{login}}", "read", "api"),
+        ("api graphql -f query=query{viewer{login}}", "read", "api"),
+        ("api graphql -f query=mutation{addStar(input:{}){clientMutationId}}", "write", None),
+        ("api graphql -f query=subscription{x}", "pass", None),
+        ("api graphql -F query=@q.graphql", "pass", None),
+        ("api repos/o/r/issues -f title=x", "write", None),
+        ("api repos/o/r/issues -F title=x", "write", None),
+        ("api --raw-field=title=x repos/o/r/issues", "write", None),
+        ("api -X PATCH repos/o/r/issues/1 -f state=closed", "write", None),
+        ("api -X DELETE repos/o/r/labels/bug", "write", None),
+        ("api --input body.json repos/o/r/issues", "pass", None),
+        ("api -X POST repos/o/r/issues --input -", "pass", None),
+        ("api -H Authorization:token\\ x user", "pass", None),
+        ("api --verbose repos/o/r", "pass", None),
+        ("api rate_limit", "pass", None),
+        ("api", "pass", None),
+    ],
+)
 def test_gh_api(argv: str, action: str, data_class: str | None) -> None:
     decision = policy.decide(argv.replace("\\ ", "\0").split())
     assert (decision.action, decision.data_class) == (action, data_class)
 
 
-@pytest.mark.parametrize("argv", [
-    "issue list --web", "issue list -w", "pr view 3 --web", "pr checks 3 --watch", "run list --help",
-    "issue list -h", "repo view --web o/r", "browse", "auth token", "auth status --show-token", "status",
-    "extension-we-do-not-know", "co 3", "secret list", "variable get X", "release download v1", "run download 1",
-    "run watch 1", "gist view abc", "codespace list", "issue", "",
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        "issue list --web",
+        "issue list -w",
+        "pr view 3 --web",
+        "pr checks 3 --watch",
+        "run list --help",
+        "issue list -h",
+        "repo view --web o/r",
+        "browse",
+        "auth token",
+        "auth status --show-token",
+        "status",
+        "extension-we-do-not-know",
+        "co 3",
+        "secret list",
+        "variable get X",
+        "release download v1",
+        "run download 1",
+        "run watch 1",
+        "gist view abc",
+        "codespace list",
+        "issue",
+        "",
+    ],
+)
 def test_interactive_and_unknown_pass_through(argv: str) -> None:
     assert policy.decide(argv.split()).action == "pass"
 
@@ -100,10 +145,17 @@ def test_prompting_commands_pass_through_only_on_a_terminal() -> None:
     assert policy.decide(["run", "view", "42"], stdin_tty=True, stdout_tty=True).action == "read"
 
 
-@pytest.mark.parametrize("argv,repo", [
-    ("issue list -R o/r", "o/r"), ("issue list -Ro/r", "o/r"), ("issue list --repo=o/r", "o/r"),
-    ("issue list --repo o/r -R x/y", "x/y"), ("repo view o/r", "o/r"), ("api repos/O/R/issues", "O/R"),
-])
+@pytest.mark.parametrize(
+    "argv,repo",
+    [
+        ("issue list -R o/r", "o/r"),
+        ("issue list -Ro/r", "o/r"),
+        ("issue list --repo=o/r", "o/r"),
+        ("issue list --repo o/r -R x/y", "x/y"),
+        ("repo view o/r", "o/r"),
+        ("api repos/O/R/issues", "O/R"),
+    ],
+)
 def test_repo_is_taken_from_argv(argv: str, repo: str) -> None:
     assert policy.decide(argv.split()).repo == repo
 

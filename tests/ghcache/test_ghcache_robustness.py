@@ -120,7 +120,8 @@ def test_bad_setting_is_one_line_and_gh_still_runs(rig: GhRig) -> None:
     result = rig.run("api", "repos/octo/hello", extra={"GH_CACHE_MAX_SIZE": "lots"})
     assert result.returncode == 0 and b"octo/hello" in result.stdout
     assert result.stderr.decode().splitlines() == [
-        "ghcache: GH_CACHE_MAX_SIZE='lots' is not a size (examples: 1048576, 500M, 2G); cache bypassed"]
+        "ghcache: GH_CACHE_MAX_SIZE='lots' is not a size (examples: 1048576, 500M, 2G); cache bypassed"
+    ]
 
 
 def test_shim_never_takes_itself_for_the_real_gh(rig: GhRig, tmp_path: Path) -> None:
@@ -137,8 +138,13 @@ def test_shim_never_takes_itself_for_the_real_gh(rig: GhRig, tmp_path: Path) -> 
 
 def test_explain_says_why(rig: GhRig, zipapps: Path) -> None:
     def explain(*args: str) -> str:
-        return subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), "explain", "--", *args], env=rig.env,
-                              capture_output=True, check=True, text=True).stdout
+        return subprocess.run(
+            [REAL_PYTHON, str(zipapps / "ghcache.pyz"), "explain", "--", *args],
+            env=rig.env,
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
 
     assert "cached       no: not in the local cache" in explain("api", "repos/octo/hello")
     rig.run("api", "repos/octo/hello")
@@ -150,8 +156,9 @@ def test_explain_says_why(rig: GhRig, zipapps: Path) -> None:
 
 
 def _cli(zipapps: Path, rig: GhRig, *args: str) -> str:
-    return subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), *args], env=rig.env, capture_output=True,
-                          check=True, text=True).stdout
+    return subprocess.run(
+        [REAL_PYTHON, str(zipapps / "ghcache.pyz"), *args], env=rig.env, capture_output=True, check=True, text=True
+    ).stdout
 
 
 def test_prune_removes_what_can_never_be_served_and_clear_removes_all(rig: GhRig, zipapps: Path) -> None:
@@ -163,8 +170,9 @@ def test_prune_removes_what_can_never_be_served_and_clear_removes_all(rig: GhRig
     leftover.write_bytes(b"half")
     os.utime(leftover, (time.time() - 7200, time.time() - 7200))
     later = {**rig.env, "GH_CACHE_NOW": str(start + 600), "GH_CACHE_MAX_STALE": "60"}
-    out = subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), "prune"], env=later, capture_output=True,
-                         check=True, text=True).stdout
+    out = subprocess.run(
+        [REAL_PYTHON, str(zipapps / "ghcache.pyz"), "prune"], env=later, capture_output=True, check=True, text=True
+    ).stdout
     assert out.strip() == "pruned 2 files"  # the expired issues entry and the torn temp file
     assert len(_entry_files(rig.cache_dir)) == 1 and not leftover.exists()
     assert "hits" in _cli(zipapps, rig, "stats", "--json")

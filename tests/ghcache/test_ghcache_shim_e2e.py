@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from ghrig import GhRig
 from support import REAL_PYTHON
 
@@ -174,8 +173,9 @@ def test_cache_files_are_private(rig: GhRig) -> None:
 def test_stats_count_hits_misses_and_saved_calls(rig: GhRig, zipapps: Path) -> None:
     for _ in range(3):
         rig.run("api", "repos/octo/hello")
-    out = subprocess.run([REAL_PYTHON, str(zipapps / "ghcache.pyz"), "stats", "--json"], env=rig.env,
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [REAL_PYTHON, str(zipapps / "ghcache.pyz"), "stats", "--json"], env=rig.env, capture_output=True, check=True
+    ).stdout
     report = json.loads(out)
     assert report["hits"]["local"] == 2 and report["upstream_runs"] == 1 and report["upstream_calls_saved"] == 2
     assert report["entries"] == 1 and abs(report["hit_rate"] - 2 / 3) < 0.01

@@ -11,7 +11,6 @@ import subprocess
 import termios
 
 import pytest
-
 from ghrig import GhRig
 
 
@@ -24,8 +23,15 @@ def _run_on_pty(rig: GhRig, args: tuple[str, ...], *, shim: bool, columns: int) 
     from support import REAL_GH, ROOT
 
     program = str(ROOT / "shims" / "gh") if shim else REAL_GH
-    process = subprocess.Popen([program, *args], env=env, stdin=subprocess.DEVNULL, stdout=child_fd,
-                               stderr=child_fd, cwd=rig.home, close_fds=True)
+    process = subprocess.Popen(
+        [program, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=child_fd,
+        stderr=child_fd,
+        cwd=rig.home,
+        close_fds=True,
+    )
     os.close(child_fd)
     output = bytearray()
     while True:
@@ -43,8 +49,11 @@ def _run_on_pty(rig: GhRig, args: tuple[str, ...], *, shim: bool, columns: int) 
     return bytes(output), process.wait(timeout=30)
 
 
-@pytest.mark.parametrize("args", [("issue", "list", "-R", "octo/hello"), ("repo", "view", "octo/hello"),
-                                  ("pr", "view", "1", "-R", "octo/hello")], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [("issue", "list", "-R", "octo/hello"), ("repo", "view", "octo/hello"), ("pr", "view", "1", "-R", "octo/hello")],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_terminal_output_equals_uncached_terminal_output(rig: GhRig, args: tuple[str, ...]) -> None:
     direct, code = _run_on_pty(rig, args, shim=False, columns=97)
     assert code == 0 and b"\x1b[" in direct  # colours: gh really saw a terminal

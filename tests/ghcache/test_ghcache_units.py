@@ -34,14 +34,16 @@ def test_every_single_byte_flip_and_cut_is_detected() -> None:
             Entry.from_bytes(data[:index])
 
 
-@pytest.mark.parametrize("text,value", [("90", 90), ("90s", 90), ("5m", 300), ("1h", 3600), ("1d", 86400),
-                                        ("0", 0), ("1.5h", 5400)])
+@pytest.mark.parametrize(
+    "text,value", [("90", 90), ("90s", 90), ("5m", 300), ("1h", 3600), ("1d", 86400), ("0", 0), ("1.5h", 5400)]
+)
 def test_durations(text: str, value: float) -> None:
     assert config.seconds(text, "X") == value
 
 
-@pytest.mark.parametrize("text,value", [("1048576", 1048576), ("500M", 500 * 2**20), ("2G", 2 * 2**30),
-                                        ("64KiB", 65536), ("1MB", 2**20)])
+@pytest.mark.parametrize(
+    "text,value", [("1048576", 1048576), ("500M", 500 * 2**20), ("2G", 2 * 2**30), ("64KiB", 65536), ("1MB", 2**20)]
+)
 def test_sizes(text: str, value: int) -> None:
     assert config.size(text, "X") == value
 
@@ -62,15 +64,27 @@ def test_default_cache_dir_agrees_with_platformdirs(monkeypatch: pytest.MonkeyPa
 
 
 def test_settings_from_env() -> None:
-    settings = config.load({"GH_CACHE_TTL_ISSUES": "5m", "GH_CACHE_DIR": "/c", "GH_CACHE": "0",
-                            "GH_CACHE_NOW": "1000", "GH_CACHE_MAX_SIZE": "1G"})
+    settings = config.load(
+        {
+            "GH_CACHE_TTL_ISSUES": "5m",
+            "GH_CACHE_DIR": "/c",
+            "GH_CACHE": "0",
+            "GH_CACHE_NOW": "1000",
+            "GH_CACHE_MAX_SIZE": "1G",
+        }
+    )
     assert settings.ttl("issues") == 300 and settings.ttl("repository") == 3600 and settings.ttl("other") == 60
     assert settings.cache_dir == "/c" and not settings.enabled and settings.now() == 1000
     assert settings.max_size == 2**30
 
 
-def _inputs(env: dict[str, str], tmp_path: Path, argv: str = "issue list -R o/r", stdout_tty: bool = False,
-            width: int | None = None) -> keys.KeyInputs:
+def _inputs(
+    env: dict[str, str],
+    tmp_path: Path,
+    argv: str = "issue list -R o/r",
+    stdout_tty: bool = False,
+    width: int | None = None,
+) -> keys.KeyInputs:
     args = argv.split()
     gh = tmp_path / "gh"
     if not gh.exists():
@@ -87,10 +101,17 @@ def test_key_depends_on_identity_but_never_contains_the_token(tmp_path: Path) ->
     assert first.key() == _inputs({"GH_TOKEN": token}, tmp_path).key()
 
 
-@pytest.mark.parametrize("change", [
-    {"NO_COLOR": "1"}, {"CLICOLOR_FORCE": "1"}, {"GH_FORCE_TTY": "100"}, {"GH_HOST": "ghe.example"},
-    {"TZ": "Asia/Tokyo"}, {"GLAMOUR_STYLE": "light"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"NO_COLOR": "1"},
+        {"CLICOLOR_FORCE": "1"},
+        {"GH_FORCE_TTY": "100"},
+        {"GH_HOST": "ghe.example"},
+        {"TZ": "Asia/Tokyo"},
+        {"GLAMOUR_STYLE": "light"},
+    ],
+)
 def test_key_depends_on_output_environment(change: dict[str, str], tmp_path: Path) -> None:
     assert _inputs({}, tmp_path).key() != _inputs(change, tmp_path).key()
 
@@ -98,7 +119,9 @@ def test_key_depends_on_output_environment(change: dict[str, str], tmp_path: Pat
 def test_key_depends_on_terminal_and_argv(tmp_path: Path) -> None:
     base = _inputs({}, tmp_path).key()
     assert base != _inputs({}, tmp_path, stdout_tty=True, width=80).key()
-    assert _inputs({}, tmp_path, stdout_tty=True, width=80).key() != _inputs({}, tmp_path, stdout_tty=True, width=81).key()
+    assert (
+        _inputs({}, tmp_path, stdout_tty=True, width=80).key() != _inputs({}, tmp_path, stdout_tty=True, width=81).key()
+    )
     assert base != _inputs({}, tmp_path, argv="issue list -R o/r --json number").key()
     assert base != _inputs({}, tmp_path, argv="issue list -R o/r --jq .").key()
 
@@ -107,8 +130,10 @@ def test_repo_context_from_git_files(tmp_path: Path) -> None:
     git = tmp_path / "checkout" / ".git"
     (git).mkdir(parents=True)
     (git / "HEAD").write_text("ref: refs/heads/feature/x\n")
-    (git / "config").write_text('[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Fork/Hello.git\n'
-                                '[remote "upstream"]\n\turl = https://github.com/Octo/Hello\n')
+    (git / "config").write_text(
+        '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Fork/Hello.git\n'
+        '[remote "upstream"]\n\turl = https://github.com/Octo/Hello\n'
+    )
     nested = tmp_path / "checkout" / "src" / "deep"
     nested.mkdir(parents=True)
     assert gitctx.resolve(str(nested)) == ("github.com/octo/hello", "feature/x")
@@ -117,11 +142,16 @@ def test_repo_context_from_git_files(tmp_path: Path) -> None:
     assert gitctx.resolve(str(tmp_path)) == (None, None)
 
 
-@pytest.mark.parametrize("url,repo", [
-    ("https://github.com/o/r.git", "github.com/o/r"), ("git@github.com:o/r.git", "github.com/o/r"),
-    ("ssh://git@ghe.example:2222/o/r", "ghe.example/o/r"), ("https://user:pw@github.com/o/r", "github.com/o/r"),
-    ("/local/path", None),
-])
+@pytest.mark.parametrize(
+    "url,repo",
+    [
+        ("https://github.com/o/r.git", "github.com/o/r"),
+        ("git@github.com:o/r.git", "github.com/o/r"),
+        ("ssh://git@ghe.example:2222/o/r", "ghe.example/o/r"),
+        ("https://user:pw@github.com/o/r", "github.com/o/r"),
+        ("/local/path", None),
+    ],
+)
 def test_remote_urls(url: str, repo: str | None) -> None:
     assert gitctx.normalise_remote_url(url) == repo
 
@@ -129,12 +159,29 @@ def test_remote_urls(url: str, repo: str | None) -> None:
 def test_hit_path_imports_only_the_standard_library() -> None:
     import subprocess
 
-    code = ("import sys; before = set(sys.modules); import ghcache.shim; "
-            "print(' '.join(sorted(set(sys.modules) - before)))")
-    loaded = subprocess.run([sys.executable, "-S", "-E", "-c", code], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])}).stdout.split()
+    code = (
+        "import sys; before = set(sys.modules); import ghcache.shim; print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-S", "-E", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    ).stdout.split()
     third_party = [name for name in loaded if name.split(".")[0] not in sys.stdlib_module_names | {"ghcache"}]
     assert third_party == []
-    heavy = {"json", "re", "subprocess", "hashlib", "threading", "typing", "dataclasses", "struct", "platformdirs",
-             "argh", "urllib3"}
+    heavy = {
+        "json",
+        "re",
+        "subprocess",
+        "hashlib",
+        "threading",
+        "typing",
+        "dataclasses",
+        "struct",
+        "platformdirs",
+        "argh",
+        "urllib3",
+    }
     assert heavy.isdisjoint(loaded), heavy & set(loaded)

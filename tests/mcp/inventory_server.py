@@ -1,4 +1,5 @@
 """A small MCP server with two buggy tools, instrumented by autoheal; run over stdio by the tests."""
+
 from __future__ import annotations
 
 from mcp.server.mcpserver import Context, MCPServer

@@ -1,4 +1,5 @@
 """A real MCP client session against an instrumented server: crashing tools file issues, clients see no change."""
+
 from __future__ import annotations
 
 import os
@@ -6,12 +7,12 @@ import sys
 from pathlib import Path
 
 import anyio
+import inventory_server  # beside this file; pytest puts this directory on sys.path
+from endpoint.hubenv import ROOT, autoheal_hub, wait_for_issues
 from mcp import Client, StdioServerParameters
 from mcp.server.mcpserver import Context, MCPServer
 
-import inventory_server  # beside this file; pytest puts this directory on sys.path
 from autoheal import mcp as autoheal_mcp
-from endpoint.hubenv import ROOT, autoheal_hub, wait_for_issues
 
 TOKEN = "ghp_" + "Q" * 36
 
@@ -37,7 +38,9 @@ def _in_memory(with_autoheal: bool) -> list[tuple[bool, str]]:
 def test_stdio_session_files_scrubbed_issues_and_the_client_sees_the_usual_errors(tmp_path):
     with autoheal_hub(tmp_path) as (hub, env):
         params = StdioServerParameters(
-            command=sys.executable, args=[str(Path(inventory_server.__file__))], cwd=str(ROOT),
+            command=sys.executable,
+            args=[str(Path(inventory_server.__file__))],
+            cwd=str(ROOT),
             env={**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
         )
 
@@ -67,8 +70,10 @@ def test_instrumented_and_plain_servers_answer_identically_in_memory(monkeypatch
     monkeypatch.setattr("autoheal.mcp._file", filed.append)
     assert _in_memory(with_autoheal=True) == _in_memory(with_autoheal=False)
     assert autoheal_mcp.drain(5)
-    assert [(type(exc).__name__, ctx["tool"]) for exc, ctx in filed] == [("KeyError", "lookup_sku"),
-                                                                         ("ZeroDivisionError", "reserve")]
+    assert [(type(exc).__name__, ctx["tool"]) for exc, ctx in filed] == [
+        ("KeyError", "lookup_sku"),
+        ("ZeroDivisionError", "reserve"),
+    ]
     assert all(ctx["request_id"] for _, ctx in filed), "request ids reach sync (thread) and async tools"
 
 

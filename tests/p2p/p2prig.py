@@ -9,12 +9,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from fakehub import FakeHub
-
 from support import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "ghcache"))
@@ -23,8 +22,14 @@ from ghrig import GhRig, rig_env  # noqa: E402  (the shim rig of the ghcache sui
 SECRET = "correct horse battery staple"
 JSIPFS = ROOT / ".tools" / "ipfs" / "node_modules" / ".bin" / "jsipfs"
 LOOPBACK_CONFIG = {  # nothing public: loopback only, no bootstrap list, no mDNS
-    "Addresses": {"Swarm": ["/ip4/127.0.0.1/tcp/0"], "API": "/ip4/127.0.0.1/tcp/0",
-                  "Gateway": "/ip4/127.0.0.1/tcp/0", "RPC": "/ip4/127.0.0.1/tcp/0", "Announce": [], "NoAnnounce": []},
+    "Addresses": {
+        "Swarm": ["/ip4/127.0.0.1/tcp/0"],
+        "API": "/ip4/127.0.0.1/tcp/0",
+        "Gateway": "/ip4/127.0.0.1/tcp/0",
+        "RPC": "/ip4/127.0.0.1/tcp/0",
+        "Announce": [],
+        "NoAnnounce": [],
+    },
     "Bootstrap": [],
     "Discovery": {"MDNS": {"Enabled": False}, "webRTCStar": {"Enabled": False}},
 }
@@ -51,9 +56,17 @@ class Node:
         hub.add_user(f"runner-{name}", token)
         env = rig_env(hub, home, base / name / "cache")
         env.update(hub.gh_env(token=token, home=home))
-        env.update({"PYTHONPATH": str(ROOT), "XDG_RUNTIME_DIR": "", "GH_CACHE_SHARED_SECRET": SECRET,
-                    "GH_CACHE_P2P_LISTEN": "/ip4/127.0.0.1/tcp/0", "GH_CACHE_P2P_MDNS": "0",
-                    "GH_CACHE_PEER_TIMEOUT_MS": "3000", **settings})
+        env.update(
+            {
+                "PYTHONPATH": str(ROOT),
+                "XDG_RUNTIME_DIR": "",
+                "GH_CACHE_SHARED_SECRET": SECRET,
+                "GH_CACHE_P2P_LISTEN": "/ip4/127.0.0.1/tcp/0",
+                "GH_CACHE_P2P_MDNS": "0",
+                "GH_CACHE_PEER_TIMEOUT_MS": "3000",
+                **settings,
+            }
+        )
         self.name, self.rig = name, GhRig(hub, home, env)
 
     @property
@@ -65,10 +78,11 @@ class Node:
         return self.rig.cache_dir
 
     def ghcache(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "ghcache", *args], env=self.env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=90)
+        return subprocess.run(
+            [sys.executable, "-m", "ghcache", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=90
+        )
 
-    def start(self) -> "Node":
+    def start(self) -> Node:
         done = self.ghcache("daemon", "start")
         assert done.returncode == 0, done.stderr
         return self
@@ -109,11 +123,17 @@ def ipfs_node(workdir: Path) -> Iterator[str]:
     config = workdir / "config.json"
     config.write_text(json.dumps(LOOPBACK_CONFIG))
     env = {**os.environ, "IPFS_PATH": str(repo)}
-    subprocess.run([str(JSIPFS), "init", "--profile", "test", "--emptyRepo", str(config)], env=env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [str(JSIPFS), "init", "--profile", "test", "--emptyRepo", str(config)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     with open(workdir / "daemon.log", "wb") as log:
-        node = subprocess.Popen([str(JSIPFS), "daemon", "--enable-preload=false"], env=env, stdout=log,
-                                stderr=log, start_new_session=True)
+        node = subprocess.Popen(
+            [str(JSIPFS), "daemon", "--enable-preload=false"], env=env, stdout=log, stderr=log, start_new_session=True
+        )
         try:
             api_file = repo / "api"
             wait_for(lambda: api_file.exists() and api_file.read_text().strip(), 60, "the IPFS API")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from p2prig import Node, wait_for
 from fakehub import FakeHub
+from p2prig import Node, wait_for
 
 pytestmark = pytest.mark.slow
 REPO_VIEW = ("api", "repos/octo/hello")
@@ -37,10 +37,12 @@ def nodes(hub: FakeHub, ipfs_api: str, tmp_path_factory: pytest.TempPathFactory,
         a = started["a"].address
         started["b"] = Node("b", hub, base, **with_ipfs, GH_CACHE_P2P_BOOTSTRAP=a).start()
         started["c"] = Node("c", hub, base, **with_ipfs, GH_CACHE_P2P_BOOTSTRAP=f"{a},{started['b'].address}").start()
-        started["d"] = Node("d", hub, base, GH_CACHE_SHARED_SECRET="a wrong guess",
-                            GH_CACHE_P2P_BOOTSTRAP=f"{a},{started['b'].address}").start()
+        started["d"] = Node(
+            "d", hub, base, GH_CACHE_SHARED_SECRET="a wrong guess", GH_CACHE_P2P_BOOTSTRAP=f"{a},{started['b'].address}"
+        ).start()
         for name in "abc":
-            wait_for(lambda: len(started[name].status().get("peers", [])) >= 2, 20, f"{name} to see its peers")
+            node = started[name]
+            wait_for(lambda node=node: len(node.status().get("peers", [])) >= 2, 20, f"{name} to see its peers")
         yield started
     finally:
         for node in started.values():
@@ -81,7 +83,8 @@ def test_a_forged_entry_is_rejected_and_counted(nodes: dict, hub: FakeHub) -> No
     wire_key = Sharing.from_secret("default", b"correct horse battery staple").wire_key(shared_key(nodes["b"], args))
     now = time.time()
     forged = Sharing.from_secret("default", b"a wrong guess").seal(
-        wire_key, Entry(b"[]\n", b"", 0, now, now + 3600).to_bytes())
+        wire_key, Entry(b"[]\n", b"", 0, now, now + 3600).to_bytes()
+    )
     shelf = nodes["d"].cache_dir / "shared"
     (shelf / f"{wire_key}.blob").write_bytes(forged)
     (shelf / f"{wire_key}.json").write_bytes(Pointer(wire_key, now + 3600, len(forged), "").to_bytes())

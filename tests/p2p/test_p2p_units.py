@@ -15,9 +15,9 @@ import trio.testing
 
 from ghcache import config, stats
 from ghcache.daemon import p2p, protocol
+from ghcache.daemon.ipfs import HttpIpfs
 from ghcache.daemon.server import Daemon
 from ghcache.daemon.settings import DaemonSettings
-from ghcache.daemon.ipfs import HttpIpfs
 from ghcache.daemon.sharing import NotConfigured, Rejected, Sharing, read_secret
 from ghcache.entry import Entry
 
@@ -98,6 +98,7 @@ def test_requests_reuse_a_kept_stream_and_replace_one_the_peer_closed() -> None:
     async def scenario() -> tuple[list[str], int]:
         served: list[MemoryStream] = []
         async with trio.open_nursery() as nursery:
+
             async def open_stream(peer: str) -> MemoryStream:
                 ours, theirs = trio.testing.memory_stream_pair()
                 served.append(MemoryStream(theirs))

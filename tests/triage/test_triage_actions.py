@@ -23,8 +23,14 @@ def resolve(value: str, context: dict[str, str]) -> str:
 
 def run_step(step: dict, context: dict[str, str], base_env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**base_env, **{k: resolve(v, context) for k, v in step.get("env", {}).items()}}
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def actions_files(tmp: Path) -> dict[str, str]:
@@ -45,10 +51,16 @@ def test_auto_heal_workflow_triages_a_labelled_issue(world: World, tmp_path: Pat
     context = {"github.token": world.hub.default_token, "github.event.issue.number": str(number)}
     launcher = tmp_path / "bin" / "autoheal"  # what `pip install` would put on PATH
     launcher.parent.mkdir()
-    launcher.write_text(f"#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m autoheal \"$@\"\n")
+    launcher.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m autoheal "$@"\n')
     launcher.chmod(0o755)
-    env = {**os.environ, **world.env(), **actions_files(tmp_path), "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO,
-           "PATH": f"{launcher.parent}:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        **world.env(),
+        **actions_files(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPO,
+        "PATH": f"{launcher.parent}:{os.environ['PATH']}",
+    }
     del env["GITHUB_TOKEN"], env["AUTOHEAL_REPO"]  # only what the workflow passes
 
     [triage_step] = [s for s in job["steps"] if s.get("name") == "Triage the issue"]
@@ -63,10 +75,20 @@ def test_action_enables_both_tools_in_a_simulated_job(tmp_path: Path) -> None:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     [step] = action["runs"]["steps"]
     files = actions_files(tmp_path)
-    context = {"github.action_path": str(ROOT), "runner.temp": str(tmp_path), "inputs.daemon": "false",
-               "inputs.venv": ""}
-    env = {**os.environ, **files, "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": REPO, "HOME": str(tmp_path),
-           "GH_CACHE_SHIM_DIR": str(tmp_path / "launchers")}
+    context = {
+        "github.action_path": str(ROOT),
+        "runner.temp": str(tmp_path),
+        "inputs.daemon": "false",
+        "inputs.venv": "",
+    }
+    env = {
+        **os.environ,
+        **files,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPO,
+        "HOME": str(tmp_path),
+        "GH_CACHE_SHIM_DIR": str(tmp_path / "launchers"),
+    }
 
     done = run_step(step, context, env, tmp_path)
 

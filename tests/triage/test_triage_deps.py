@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from autoheal.triage import deps
 from autoheal.triage.patterns.missing_module import distribution_for
 
 
-@pytest.mark.parametrize("module, distribution", [
-    ("cv2", "opencv-python"), ("PIL.Image", "Pillow"), ("sklearn.linear_model", "scikit-learn"),
-    ("bs4", "beautifulsoup4"), ("dateutil.parser", "python-dateutil"), ("no_such_thing_xyz", None),
-])
+@pytest.mark.parametrize(
+    "module, distribution",
+    [
+        ("cv2", "opencv-python"),
+        ("PIL.Image", "Pillow"),
+        ("sklearn.linear_model", "scikit-learn"),
+        ("bs4", "beautifulsoup4"),
+        ("dateutil.parser", "python-dateutil"),
+        ("no_such_thing_xyz", None),
+    ],
+)
 def test_import_name_to_distribution(module: str, distribution: str | None) -> None:
     assert distribution_for(module) == distribution
 
 
-@pytest.mark.parametrize("before", [
-    'dependencies = []\n',
-    'dependencies = ["requests>=2"]  # runtime\n',
-    'dependencies = [\n    "requests>=2",\n    "click"\n]\n',
-    'version = "1"\n',
-])
+@pytest.mark.parametrize(
+    "before",
+    [
+        "dependencies = []\n",
+        'dependencies = ["requests>=2"]  # runtime\n',
+        'dependencies = [\n    "requests>=2",\n    "click"\n]\n',
+        'version = "1"\n',
+    ],
+)
 def test_pyproject_gains_exactly_one_entry_and_keeps_the_rest(tmp_path: Path, before: str) -> None:
     text = f'[project]\nname = "demo"\n{before}\n[tool.other]\nkeep = "me"\n'
     (tmp_path / "pyproject.toml").write_text(text)

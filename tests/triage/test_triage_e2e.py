@@ -11,15 +11,19 @@ from autoheal.triage.cli import triage
 EXPECTED = {  # sample -> (pattern, file the fix edits, what the fixed line or file now says)
     "missing_module": ("missing-module", "pyproject.toml", 'dependencies = ["PyYAML"]'),
     "missing_env": ("missing-env-var", "app.py", '_require_env("SERVICE_URL")'),
-    "connection_refused": ("connection-refused", "app.py",
-                           "_retry_connection(lambda: socket.create_connection((\"127.0.0.1\", port), timeout=5))"),
+    "connection_refused": (
+        "connection-refused",
+        "app.py",
+        '_retry_connection(lambda: socket.create_connection(("127.0.0.1", port), timeout=5))',
+    ),
     "missing_output_dir": ("missing-output-dir", "app.py", 'os.makedirs(os.path.dirname(path) or ".", exist_ok=True)'),
 }
 
 
 def autoheal_pulls(world: World) -> list:
-    return [i for i in world.hub.state.get_repo(REPO).issues.values()
-            if i.pull and i.pull.head_ref.startswith("autoheal/")]
+    return [
+        i for i in world.hub.state.get_repo(REPO).issues.values() if i.pull and i.pull.head_ref.startswith("autoheal/")
+    ]
 
 
 def writes(world: World) -> list[dict]:

@@ -70,8 +70,9 @@ def test_refused_copilot_assignment_falls_back_to_needs_triage_and_says_why(worl
 
 
 def autoheal_pulls(world: World) -> list:
-    return [i for i in world.hub.state.get_repo(REPO).issues.values()
-            if i.pull and i.pull.head_ref.startswith("autoheal/")]
+    return [
+        i for i in world.hub.state.get_repo(REPO).issues.values() if i.pull and i.pull.head_ref.startswith("autoheal/")
+    ]
 
 
 @pytest.mark.parametrize("world", ["missing_module"], indirect=True)

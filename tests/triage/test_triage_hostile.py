@@ -41,7 +41,7 @@ def test_malformed_fingerprint_never_reaches_git(world: World, capsys) -> None:
     issue = world.hub.state.get_repo(REPO).issues[number]
     head, _, block = issue.body.partition(REPORT_MARKER)
     fence = block.strip().split("\n", 1)[0]
-    data = json.loads(block.strip()[len(fence):-3])
+    data = json.loads(block.strip()[len(fence) : -3])
     data["fingerprint"] = f"--upload-pack=touch {world.root}/pwned-5"
     issue.body = f"{head}{REPORT_MARKER}\n{fence}\n{json.dumps(data)}\n```\n"
     branches = world.remote_branches()

@@ -22,12 +22,17 @@ YAML_STAND_IN = {"yaml/__init__.py": "def safe_dump(data):\n    return repr(data
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env={**os.environ, **IDENTITY}).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **IDENTITY}
+    ).stdout.strip()
 
 
-IDENTITY = {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
-            "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+}
 
 
 @dataclass
@@ -55,17 +60,33 @@ class World:
 
     def env(self) -> dict[str, str]:
         """What Actions would give triage (and the crashing program) to reach GitHub."""
-        return {"GITHUB_API_URL": self.hub.api_url, "GITHUB_TOKEN": self.hub.default_token, "AUTOHEAL_REPO": REPO,
-                "AUTOHEAL_STATE_DIR": str(self.root / "state"), "PIP_NO_INDEX": "1",
-                "PIP_FIND_LINKS": str(self.root / "wheels"), "AUTOHEAL_TIMEOUT": "20"}
+        return {
+            "GITHUB_API_URL": self.hub.api_url,
+            "GITHUB_TOKEN": self.hub.default_token,
+            "AUTOHEAL_REPO": REPO,
+            "AUTOHEAL_STATE_DIR": str(self.root / "state"),
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(self.root / "wheels"),
+            "AUTOHEAL_TIMEOUT": "20",
+        }
 
     def crash(self, *args: str) -> int:
         """Run the sample in the user's checkout under the hook; the number of the issue autoheal filed."""
         before = set(self.hub.state.get_repo(REPO).issues)
-        env = {"PATH": f"{self.venv / 'bin'}:/usr/bin:/bin", "HOME": str(self.root / "home"), "LANG": "C.UTF-8",
-               **self.env()}
-        done = subprocess.run([str(self.venv / "bin" / "python"), "app.py", *args], cwd=self.user, env=env,
-                              capture_output=True, text=True, timeout=60)
+        env = {
+            "PATH": f"{self.venv / 'bin'}:/usr/bin:/bin",
+            "HOME": str(self.root / "home"),
+            "LANG": "C.UTF-8",
+            **self.env(),
+        }
+        done = subprocess.run(
+            [str(self.venv / "bin" / "python"), "app.py", *args],
+            cwd=self.user,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode != 0, done.stderr
         new = sorted(set(self.hub.state.get_repo(REPO).issues) - before)
         assert len(new) == 1, f"expected one filed issue, got {new}: {done.stderr}"
@@ -87,8 +108,12 @@ def make_world(hub: object, root: Path, sample: str, branch: str = "main") -> Wo
     git(world.user, "push", "--quiet", "origin", branch)
     git(root, "clone", "--quiet", str(world.remote), str(world.ci))
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(world.venv)], check=True)
-    subprocess.run([sys.executable, "-m", "autoheal", "install", "--venv", str(world.venv)], check=True, cwd=ROOT,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "autoheal", "install", "--venv", str(world.venv)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     build_wheel(root / "wheels", "PyYAML", "0.0.0", YAML_STAND_IN)
     hub.state.get_repo(REPO).default_branch = branch
     return world
@@ -98,9 +123,11 @@ def build_wheel(out: Path, distribution: str, version: str, files: dict[str, str
     """A minimal valid pure-Python wheel, written without any build tool."""
     out.mkdir(parents=True, exist_ok=True)
     info = f"{distribution.replace('-', '_')}-{version}.dist-info"
-    contents = {**files,
-                f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n",
-                f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: triage-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    contents = {
+        **files,
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: triage-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
     record = [f"{name},sha256={_digest(text)},{len(text.encode())}" for name, text in contents.items()]
     contents[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
     wheel = out / f"{distribution.replace('-', '_')}-{version}-py3-none-any.whl"

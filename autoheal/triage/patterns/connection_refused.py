@@ -74,7 +74,8 @@ def _failing_call(module: ast.Module, lineno: int, callee: str) -> ast.Call | No
     else the only outermost call. Awaited calls are left alone (retrying a coroutine object is wrong)."""
     awaited = {id(n.value) for n in ast.walk(module) if isinstance(n, ast.Await)}
     calls = [
-        n for n in ast.walk(module)
+        n
+        for n in ast.walk(module)
         if isinstance(n, ast.Call) and n.lineno <= lineno <= (n.end_lineno or n.lineno) and id(n) not in awaited
     ]
     named = [c for c in calls if _name(c.func) == callee]

@@ -63,9 +63,13 @@ def _variable(module: ast.Module, lineno: int, message: str) -> str | None:
 def _environ_reads(module: ast.Module) -> list[ast.Subscript]:
     """`os.environ["X"]` (or `environ["X"]`) subscripts that read, with a literal name."""
     return [
-        node for node in ast.walk(module)
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _is_environ(node.value)
-        and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
+        node
+        for node in ast.walk(module)
+        if isinstance(node, ast.Subscript)
+        and isinstance(node.ctx, ast.Load)
+        and _is_environ(node.value)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
     ]
 
 

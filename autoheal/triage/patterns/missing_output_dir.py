@@ -27,7 +27,7 @@ def propose(report: Report, tree: Path) -> Fix | None:
         return None
     expr = source.segment(text, source.span(target))
     indent = " " * statement.col_offset
-    line = f"{indent}os.makedirs(os.path.dirname({expr}) or \".\", exist_ok=True)\n"
+    line = f'{indent}os.makedirs(os.path.dirname({expr}) or ".", exist_ok=True)\n'
     where = (statement.lineno, 0, statement.lineno, 0)
     patched = source.splice(text, [(where, line)])
     if not _imports_os(module):
@@ -48,9 +48,14 @@ def propose(report: Report, tree: Path) -> Fix | None:
 def _written_path(module: ast.Module, lineno: int) -> ast.expr | None:
     """The path argument of the one `open(path, "w"/"a"/"x")` call on the line, if it is side-effect free."""
     opens = [
-        n for n in ast.walk(module)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "open"
-        and n.lineno <= lineno <= (n.end_lineno or n.lineno) and n.args and _writes(n)
+        n
+        for n in ast.walk(module)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == "open"
+        and n.lineno <= lineno <= (n.end_lineno or n.lineno)
+        and n.args
+        and _writes(n)
     ]
     return opens[0].args[0] if len(opens) == 1 and _pure(opens[0].args[0]) else None
 
@@ -80,8 +85,7 @@ def _starts_its_line(text: str, statement: ast.stmt) -> bool:
 
 
 def _imports_os(module: ast.Module) -> bool:
-    return any(isinstance(n, ast.Import) and any(a.name == "os" and not a.asname for a in n.names)
-               for n in module.body)
+    return any(isinstance(n, ast.Import) and any(a.name == "os" and not a.asname for a in n.names) for n in module.body)
 
 
 def _import_at(module: ast.Module) -> source.Span:

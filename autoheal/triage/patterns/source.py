@@ -93,8 +93,10 @@ def ensure_helper(text: str, tree: ast.Module, name: str, helper: str, imports: 
 def enclosing_statement(tree: ast.Module, lineno: int) -> ast.stmt | None:
     """The innermost simple statement that covers `lineno`."""
     covering = [
-        node for node in ast.walk(tree)
-        if isinstance(node, ast.stmt) and node.lineno <= lineno <= (node.end_lineno or node.lineno)
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.stmt)
+        and node.lineno <= lineno <= (node.end_lineno or node.lineno)
         and not _is_compound_over(node, lineno)
     ]
     return max(covering, key=lambda node: node.lineno, default=None)

@@ -1,4 +1,5 @@
 """Asks a local daemon for its status right after starting it, before it listens: a start-up race."""
+
 import socket
 import threading
 import time

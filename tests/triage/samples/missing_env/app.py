@@ -1,4 +1,5 @@
 """Calls a service whose URL comes from the environment."""
+
 import os
 
 

@@ -1,4 +1,5 @@
 """Prints its settings as YAML; the project forgot to declare the YAML library."""
+
 import yaml
 
 

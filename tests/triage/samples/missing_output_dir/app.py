@@ -1,4 +1,5 @@
 """Writes a build report into a directory that a clean checkout does not have."""
+
 import json
 import os
 

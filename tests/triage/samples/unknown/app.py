@@ -1,4 +1,5 @@
 """Averages scores; an empty input divides by zero (no safe automatic fix: it needs a decision)."""
+
 import sys
 
 
