@@ -146,10 +146,14 @@ def read_file(path: Path) -> dict[str, Any]:
         return {}
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         raise ConfigError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to be a config file") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object")
     for name in data:
