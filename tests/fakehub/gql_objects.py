@@ -9,21 +9,6 @@ from .calls import Call
 from .gql_exec import Connection, GqlError, Obj
 from .models import Comment, Commit, Issue, Label, Release, Repo, User
 
-ISSUE_IFACES = (
-    "Node",
-    "Assignable",
-    "Closable",
-    "Comment",
-    "Labelable",
-    "Lockable",
-    "Reactable",
-    "RepositoryNode",
-    "Subscribable",
-    "UniformResourceLocatable",
-    "Updatable",
-    "UpdatableComment",
-    "IssueOrPullRequest",
-)
 ORDER_KEYS: dict[str, Callable[[Any], Any]] = {
     "CREATED_AT": lambda r: r.created_at,
     "UPDATED_AT": lambda r: r.updated_at,
@@ -46,8 +31,6 @@ def enum_states(item: Issue) -> str:
 
 
 class Actor(Obj):
-    implements = ("Actor", "Node", "Assignee", "RequestedReviewer", "RepositoryOwner", "UniformResourceLocatable")
-
     def __init__(self, call: Call, user: User) -> None:
         super().__init__(
             login=user.login,
@@ -81,7 +64,6 @@ def actor(call: Call, login: str | None) -> Actor | None:
 
 class LabelObj(Obj):
     typename = "Label"
-    implements = ("Node",)
 
     def __init__(self, call: Call, repo: Repo, label: Label) -> None:
         super().__init__(
@@ -98,7 +80,6 @@ class LabelObj(Obj):
 
 class CommentObj(Obj):
     typename = "IssueComment"
-    implements = ("Node", "Comment", "Reactable", "Minimizable", "Deletable", "Updatable", "UpdatableComment")
 
     def __init__(self, call: Call, repo: Repo, comment: Comment) -> None:
         super().__init__(
@@ -124,8 +105,6 @@ class CommentObj(Obj):
 
 class IssueObj(Obj):
     """An issue or a pull request (the typename follows the record)."""
-
-    implements = ISSUE_IFACES
 
     def __init__(self, call: Call, repo: Repo, issue: Issue) -> None:
         kind = "pull" if issue.pull else "issues"
@@ -280,7 +259,6 @@ def pull_values(call: Call, repo: Repo, issue: Issue) -> dict[str, Any]:
 
 class ReleaseObj(Obj):
     typename = "Release"
-    implements = ("Node", "UniformResourceLocatable", "Reactable")
 
     def __init__(self, call: Call, repo: Repo, release: Release, latest: bool) -> None:
         super().__init__(
@@ -307,7 +285,6 @@ class ReleaseObj(Obj):
 
 class CommitObj(Obj):
     typename = "Commit"
-    implements = ("Node", "GitObject", "UniformResourceLocatable")
 
     def __init__(self, call: Call, repo: Repo, commit: Commit) -> None:
         person = {
@@ -338,7 +315,6 @@ class CommitObj(Obj):
 
 class RepoObj(Obj):
     typename = "Repository"
-    implements = ("Node", "RepositoryInfo", "Starrable", "Subscribable", "UniformResourceLocatable")
 
     def __init__(self, call: Call, repo: Repo) -> None:
         url = f"{call.web_base}/{repo.full_name}"

@@ -4,6 +4,7 @@ auth, injected latency/outages/rate limits, ETags, rate-limit headers and the re
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import ssl
 import sys
@@ -15,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, graphql_api, rest
+from . import control, graphql_api, recorder, rest
 from .calls import ApiError, Call, Reply
 from .store import Store
 
@@ -66,13 +67,16 @@ class HubServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, mode: str, store: Store, ssl_context: ssl.SSLContext | None, port: int = 0) -> None:
+    def __init__(
+        self, mode: str, store: Store, ssl_context: ssl.SSLContext | None, port: int = 0, record: bool = False
+    ) -> None:
         super().__init__(("127.0.0.1", port), ApiHandler)
         self.mode, self.store, self.ssl_context = mode, store, ssl_context
         self.faults = Faults()
         self.quota = Quota()
         self.log: list[dict[str, Any]] = []
         self.log_lock = threading.Lock()
+        self.exchanges: list[dict[str, Any]] | None = [] if record else None
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is None:
@@ -99,6 +103,13 @@ class HubServer(ThreadingHTTPServer):
     def clear_requests(self) -> None:
         with self.log_lock:
             self.log.clear()
+
+    def keep(self, entry: dict[str, Any]) -> None:
+        """A whole exchange, for the contract tests (see recorder.py)."""
+        if self.exchanges is not None:
+            with self.log_lock:
+                self.exchanges.append(entry)
+        recorder.FILES.write(entry)
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -263,19 +274,30 @@ class ApiHandler(BaseHTTPRequestHandler):
                 "time": started,
             }
         )
-        self.send(reply)
+        headers = self.send(reply)
+        if self.server.exchanges is not None or os.environ.get(recorder.ENV):
+            payload = b"" if reply.status == 304 else reply.payload()
+            self.server.keep(
+                recorder.exchange(
+                    call.method, call.path, call.query_string, self.headers, call.body, reply.status, headers, payload
+                )
+            )
 
-    def send(self, reply: Reply) -> None:
+    def send(self, reply: Reply) -> dict[str, str]:
+        """Write the reply; returns the headers as sent."""
         payload = reply.payload()
         self.send_response(reply.status)
+        headers: dict[str, str] = {}
         if reply.body is not None and not isinstance(reply.body, bytes):
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        for key, value in reply.headers.items():
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        headers.update(reply.headers)
+        headers["Content-Length"] = str(len(payload))
+        for key, value in headers.items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD" and reply.status != 304:
             try:
                 self.wfile.write(payload)
             except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
+        return headers
