@@ -24,6 +24,8 @@ PLAIN_API_HOST = "api.github.localhost"
 RATE_LIMIT = 5000
 RATE_WINDOW_S = 3600
 OAUTH_SCOPES = "gist, read:org, repo, workflow"  # what gh checks for before some commands
+#: The REST API versions GitHub accepts in X-GitHub-Api-Version (a request without the header gets the oldest).
+API_VERSIONS = frozenset({"2022-11-28"})
 
 
 @dataclass
@@ -43,12 +45,26 @@ class Quota:
     used: dict[tuple[str | None, str], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def spend(self, user: str | None, resource: str) -> dict[str, str]:
+    def spend(self, user: str | None, resource: str, cost: int = 1) -> dict[str, str]:
+        """Count a request (cost 0 for the free ones: 304s and /rate_limit) and return its headers."""
         with self.lock:
             if time.time() >= self.reset:
                 self.reset, self.used = int(time.time()) + RATE_WINDOW_S, {}
-            used = self.used[(user, resource)] = self.used.get((user, resource), 0) + 1
+            used = self.used[(user, resource)] = self.used.get((user, resource), 0) + cost
         return self.headers(used, resource)
+
+    def snapshot(self, user: str | None) -> dict[str, dict[str, int]]:
+        """What `GET /rate_limit` reports: per resource, the same counts the headers carry."""
+        with self.lock:
+            return {
+                resource: {
+                    "limit": RATE_LIMIT,
+                    "used": self.used.get((user, resource), 0),
+                    "remaining": max(0, RATE_LIMIT - self.used.get((user, resource), 0)),
+                    "reset": self.reset,
+                }
+                for resource in ("core", "search", "graphql")
+            }
 
     def headers(self, used: int, resource: str) -> dict[str, str]:
         return {
@@ -188,6 +204,13 @@ class ApiHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
         return f"{scheme}://{host}/api/v3", f"{scheme}://{host}"
 
+    def files_base(self) -> str:
+        """Where redirected downloads (run logs) live: off the API, on a loopback URL gh fetches directly
+        (Go's HTTP client never sends loopback requests through its proxy)."""
+        if self.server.ssl_context is None:
+            return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"https://{self.headers.get('Host') or f'localhost:{self.server.server_address[1]}'}"
+
     def viewer(self) -> str | None:
         """The login behind the Authorization header; a token nobody owns is a 401."""
         header = self.headers.get("Authorization", "")
@@ -212,6 +235,8 @@ class ApiHandler(BaseHTTPRequestHandler):
             web_base=web_base,
             query_string=query_string,
             accept=self.headers.get("Accept", ""),
+            quota=self.server.quota,
+            files_base=self.files_base(),
         )
         faults = self.server.faults
         if faults.latency_ms:
@@ -234,6 +259,13 @@ class ApiHandler(BaseHTTPRequestHandler):
             raise ApiError(
                 429, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             )
+        version = self.headers.get("X-GitHub-Api-Version")
+        if version is not None and version not in API_VERSIONS:
+            raise ApiError(
+                400,
+                f"Unsupported 'X-GitHub-Api-Version' header: {version}. "
+                f"Supported versions are: {', '.join(sorted(API_VERSIONS))}",
+            )
         with self.server.store.lock:
             if call.path == "/graphql" and call.method == "POST":
                 return graphql_api.execute(call)
@@ -247,12 +279,10 @@ class ApiHandler(BaseHTTPRequestHandler):
         """Add caching and rate-limit headers, apply injected limits, log, send."""
         resource = "graphql" if call.path == "/graphql" else "search" if call.path.startswith("/search/") else "core"
         faults = self.server.faults
-        reply.headers.update(self.server.quota.spend(call.viewer, resource))
+        not_modified = False
         if call.viewer:
             reply.headers["X-OAuth-Scopes"] = OAUTH_SCOPES
-        if faults.rate_limited == "primary":
-            reply.headers["x-ratelimit-remaining"] = "0"
-        elif faults.rate_limited == "secondary":
+        if faults.rate_limited == "secondary":
             reply.headers["Retry-After"] = "60"
         reply.headers["X-GitHub-Request-Id"] = secrets.token_hex(8).upper()
         reply.headers["X-GitHub-Media-Type"] = "github.v3; format=json"
@@ -262,7 +292,11 @@ class ApiHandler(BaseHTTPRequestHandler):
             reply.headers["Cache-Control"] = f"{'private' if call.viewer else 'public'}, max-age=60, s-maxage=60"
             reply.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding"
             if etag in (t.strip() for t in self.headers.get("If-None-Match", "").split(",")):
-                reply = Reply(304, None, reply.headers)
+                reply, not_modified = Reply(304, None, reply.headers), True
+        free = not_modified or call.path == "/rate_limit"  # GitHub charges neither
+        reply.headers.update(self.server.quota.spend(call.viewer, resource, cost=0 if free else 1))
+        if faults.rate_limited == "primary":
+            reply.headers["x-ratelimit-remaining"] = "0"
         self.server.record(
             {
                 "method": call.method,

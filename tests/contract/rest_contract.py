@@ -1,0 +1,260 @@
+"""REST exchanges checked against api.github.com's OpenAPI description (@octokit/openapi): the operation's
+documented status, headers and JSON schema of the answer, and the request's parameters and body schema (a
+request the schema rejects must not be accepted)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from fakehub import descriptions
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+SPEC_URI = "urn:github-openapi"
+#: Statuses GitHub may give on any operation whether or not the description lists them.
+GENERIC_ERRORS = {400, 401, 403, 404, 409, 410, 422, 429, 500, 502, 503, 504}
+#: The API versions GitHub accepts in X-GitHub-Api-Version.
+API_VERSIONS = {"2022-11-28", "2026-03-10"}
+LINK = re.compile(r'^<([^<>\s]+)>; rel="(next|last|prev|first)"$')
+RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset")
+
+
+@dataclass
+class Operation:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    spec: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.get("operationId") or f"{self.method} {self.template}")
+
+    def pointer(self, *parts: str) -> str:
+        return "/".join(["", "paths", escape(self.template), self.method.lower(), *(escape(p) for p in parts)])
+
+
+@dataclass
+class RestReport:
+    checked: int = 0
+    operations: set[str] = field(default_factory=set)
+    mismatches: list[str] = field(default_factory=list)
+
+
+def escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+class RestContract:
+    """Loads the description once; `check(exchange)` returns the ways an exchange departs from it."""
+
+    def __init__(self) -> None:
+        self.spec = openapi_as_json_schema()
+        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource(self.spec, DRAFT4))
+        self.operations = list(index_operations(self.spec))
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        verb = "GET" if method == "HEAD" else method
+        for op in self.operations:
+            if op.method == verb and op.pattern.match(path):
+                return op
+        return None
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one contract per session; the validators are the cache
+    def validator(self, pointer: str) -> Draft4Validator:
+        return Draft4Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry)
+
+    def resolve(self, node: Any) -> Any:
+        """Follow `$ref`s to components (responses, parameters) until a concrete object."""
+        while isinstance(node, dict) and "$ref" in node:
+            node = self.at(node["$ref"].removeprefix("#"))
+        return node
+
+    def at(self, pointer: str) -> Any:
+        node: Any = self.spec
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def check(self, exchange: dict[str, Any], report: RestReport) -> None:
+        op = self.operation(exchange["method"], exchange["path"])
+        where = f"{exchange['method']} {exchange['path']} -> {exchange['status']}"
+        if op is None:
+            if exchange["status"] < 400:
+                report.mismatches.append(f"{where}: no such operation in GitHub's description")
+            report.checked += 1
+            return
+        report.checked += 1
+        report.operations.add(op.name)
+        problems = [*self.request_problems(op, exchange), *self.response_problems(op, exchange)]
+        report.mismatches.extend(f"{where} [{op.name}]: {p}" for p in problems)
+
+    # -- requests ------------------------------------------------------------------------------------------
+    def request_problems(self, op: Operation, exchange: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
+        accepted = exchange["status"] < 400
+        version = exchange["request_headers"].get("x-github-api-version")
+        if version is not None and version not in API_VERSIONS and accepted:
+            problems.append(f"accepted unsupported X-GitHub-Api-Version {version!r}")
+        for name, value in parse_qsl(exchange["query"]):
+            param = self.query_parameter(op, name)
+            if param is None or "schema" not in param:
+                continue
+            errors = schema_errors(Draft4Validator(param["schema"]), coerce_query(value, param["schema"]))
+            if errors and accepted:
+                problems.append(f"accepted query parameter {name}={value!r} GitHub rejects: {errors[0]}")
+        body_spec = self.resolve(op.spec.get("requestBody"))
+        text = exchange["request_body"]
+        if body_spec and text and text.strip() and "application/json" in body_spec.get("content", {}):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return [*problems, "accepted a request body that is not JSON"] if accepted else problems
+            validator = self.validator(op.pointer("requestBody", "content", "application/json", "schema"))
+            if isinstance(op.spec["requestBody"], dict) and "$ref" in op.spec["requestBody"]:
+                ref = op.spec["requestBody"]["$ref"].removeprefix("#")
+                validator = self.validator(f"{ref}/content/application~1json/schema")
+            errors = schema_errors(validator, data)
+            if errors and accepted:
+                problems.append(f"accepted a request body GitHub's schema rejects: {errors[0]}")
+        return problems
+
+    def query_parameter(self, op: Operation, name: str) -> dict[str, Any] | None:
+        for param in op.spec.get("parameters", []):
+            found = self.resolve(param)
+            if found.get("in") == "query" and found.get("name") == name:
+                return dict(found)
+        return None
+
+    # -- responses -----------------------------------------------------------------------------------------
+    def response_problems(self, op: Operation, exchange: dict[str, Any]) -> list[str]:
+        status = exchange["status"]
+        headers = {k.lower(): v for k, v in exchange["headers"].items()}
+        problems = header_problems(headers, exchange)
+        documented = op.spec.get("responses", {})
+        key = str(status)
+        if key in documented:
+            response = self.resolve(documented[key])
+            pointer = op.pointer("responses", key)
+            if "$ref" in documented[key]:
+                pointer = documented[key]["$ref"].removeprefix("#")
+        elif status in GENERIC_ERRORS:
+            response, pointer = {"content": {"application/json": {}}}, "/components/responses/generic"
+        elif (
+            status == 304 and exchange["method"] in ("GET", "HEAD") and exchange["request_headers"].get("if-none-match")
+        ):
+            response, pointer = {}, ""  # any conditional GET may be answered "not modified"
+        else:
+            return [*problems, f"status {status} is not documented (documented: {sorted(documented)})"]
+        if status in (204, 304) or not response.get("content"):
+            if exchange["body_size"]:
+                problems.append(f"status {status} answers with a body")
+            return problems
+        if exchange["method"] == "HEAD":
+            return problems
+        sent = headers.get("content-type", "").split(";")[0].strip()
+        if "json" not in sent:  # a diff, a zip, plain text: documented, but nothing to validate as JSON
+            media = [m.split(";")[0] for m in response["content"]]
+            if sent not in media and not sent.startswith("application/vnd.github."):
+                problems.append(f"content type {sent!r} is not documented ({media})")
+            return problems
+        json_media = next((m for m in response["content"] if "json" in m), None)
+        if json_media is None:
+            return [*problems, f"a JSON answer where the description documents {list(response['content'])}"]
+        try:
+            body = json.loads(exchange["body"] or "")
+        except ValueError:
+            return [*problems, "a JSON answer that does not parse"]
+        if status >= 400:
+            problems.extend(error_problems(body, status))
+        if "schema" in response["content"][json_media]:
+            validator = self.validator(f"{pointer}/content/{escape(json_media)}/schema")
+            problems.extend(f"body: {e}" for e in schema_errors(validator, body)[:3])
+        return problems
+
+
+def header_problems(headers: dict[str, str], exchange: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    missing = [h for h in (*RATE_HEADERS, "x-github-request-id", "x-github-media-type") if h not in headers]
+    if missing:
+        problems.append(f"headers missing: {missing}")
+    else:
+        limit, remaining, used = (int(headers[h]) for h in RATE_HEADERS[:3])
+        if remaining != max(0, limit - used) and exchange["status"] not in (403, 429):
+            problems.append(f"x-ratelimit-remaining {remaining} != limit {limit} - used {used}")
+    if "link" in headers:
+        for part in headers["link"].split(", "):
+            found = LINK.match(part)
+            if found is None:
+                problems.append(f"Link part not in GitHub's form: {part!r}")
+            elif not re.search(r"(^|&)page=\d+", urlsplit(found[1]).query):
+                problems.append(f"Link URL without page: {found[1]}")
+    return problems
+
+
+def error_problems(body: Any, status: int) -> list[str]:
+    """GitHub's error bodies: message, documentation_url and (since 2024) the status as a string."""
+    if not isinstance(body, dict):
+        return ["an error answer that is not a JSON object"]
+    problems = [f"error without {key}" for key in ("message", "documentation_url") if key not in body]
+    if body.get("status") != str(status):
+        problems.append(f"error status field {body.get('status')!r} != {str(status)!r}")
+    return problems
+
+
+def schema_errors(validator: Draft4Validator, value: Any) -> list[str]:
+    found = []
+    for error in validator.iter_errors(value):
+        where = "/".join(str(p) for p in error.absolute_path)
+        found.append(f"{where or '(root)'}: {error.message[:200]}")
+    return sorted(found)
+
+
+def coerce_query(value: str, schema: dict[str, Any]) -> Any:
+    """Query strings are text; the schema's integers and booleans are parsed as GitHub parses them."""
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value) if re.fullmatch(r"-?\d+", value) else value
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(value, value)
+    return value
+
+
+def index_operations(spec: dict[str, Any]) -> list[Operation]:
+    """Every (method, path template), most literal templates first, so `/releases/latest` beats `{id}`."""
+    found = []
+    for template, item in spec["paths"].items():
+        regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        pattern = re.compile(f"^{regex}/?$")
+        for method, operation in item.items():
+            if method in ("get", "post", "patch", "put", "delete"):
+                found.append(Operation(method.upper(), template, pattern, operation))
+    return sorted(found, key=lambda op: (-sum(1 for s in op.template.split("/") if s and "{" not in s), op.template))
+
+
+@functools.cache
+def openapi_as_json_schema() -> dict[str, Any]:
+    """The OpenAPI 3.0 description with `nullable: true` turned into JSON Schema's `null` type."""
+    return dict(nullable_to_null(json.loads(json.dumps(descriptions.openapi()))))
+
+
+def nullable_to_null(node: Any) -> Any:
+    if isinstance(node, list):
+        return [nullable_to_null(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: nullable_to_null(value) for key, value in node.items()}
+    if converted.pop("nullable", False) is True:
+        if "type" in converted and "$ref" not in converted:
+            converted["type"] = [converted["type"], "null"]
+            if "enum" in converted:
+                converted["enum"] = [*converted["enum"], None]
+        else:
+            return {"anyOf": [converted, {"type": "null"}]}
+    return converted
