@@ -175,6 +175,15 @@ def repo(call: Call, record: Repo) -> dict[str, Any]:
             "is_template": False,
             "allow_forking": True,
             "web_commit_signoff_required": False,
+            "temp_clone_token": None,
+            "allow_squash_merge": True,
+            "allow_merge_commit": True,
+            "allow_rebase_merge": True,
+            "allow_auto_merge": False,
+            "delete_branch_on_merge": False,
+            "allow_update_branch": False,
+            "use_squash_pr_title_as_default": False,
+            "organization": None,
             "created_at": record.created_at,
             "updated_at": record.updated_at,
             "pushed_at": record.commits[0].date if record.commits else record.created_at,
@@ -223,6 +232,10 @@ def issue(call: Call, record: Repo, item: Issue) -> dict[str, Any]:
         "comments_url": f"{api}/issues/{item.number}/comments",
         "events_url": f"{api}/issues/{item.number}/events",
         "labels_url": f"{api}/issues/{item.number}/labels{{/name}}",
+        "timeline_url": f"{api}/issues/{item.number}/timeline",
+        "active_lock_reason": None,
+        "performed_via_github_app": None,
+        "reactions": reactions(f"{api}/issues/{item.number}/reactions"),
         "html_url": f"{call.web_base}/{record.full_name}/{kind}/{item.number}",
     }
     if item.pull:
@@ -234,6 +247,12 @@ def issue(call: Call, record: Repo, item: Issue) -> dict[str, Any]:
             "patch_url": f"{call.web_base}/{record.full_name}/pull/{item.number}.patch",
         }
     return data
+
+
+def reactions(url: str) -> dict[str, Any]:
+    """A reaction-rollup (fakehub records no reactions)."""
+    counts = dict.fromkeys(("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"), 0)
+    return {"url": url, "total_count": 0, **counts}
 
 
 def pull(call: Call, record: Repo, item: Issue) -> dict[str, Any]:
