@@ -16,15 +16,17 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLCompositeType,
     GraphQLEnumType,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLList,
-    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -120,7 +122,7 @@ class Shape:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.problems: list[str] = []
 
-    def check_object(self, value: Any, declared: GraphQLNamedType, selections: SelectionSetNode, path: str) -> None:
+    def check_object(self, value: Any, declared: GraphQLCompositeType, selections: SelectionSetNode, path: str) -> None:
         if not isinstance(value, dict):
             self.problems.append(f"{path}: expected an object of {declared.name}, got {type(value).__name__}")
             return
@@ -148,12 +150,13 @@ class Shape:
             self.check_value(value[key], definition_type, node, f"{path}.{key}")
 
     def runtime(
-        self, value: dict[str, Any], declared: GraphQLNamedType, selections: SelectionSetNode, path: str
+        self, value: dict[str, Any], declared: GraphQLCompositeType, selections: SelectionSetNode, path: str
     ) -> GraphQLObjectType | None:
         """The object type of a value: the declared one, or for an interface/union the one its `__typename`
         names (a selection on an abstract type that spreads type-specific fragments must ask for it)."""
         if isinstance(declared, GraphQLObjectType):
             return declared
+        assert isinstance(declared, GraphQLInterfaceType | GraphQLUnionType)
         typename = next(
             (value[k] for k, n in self.collect_any(selections).items() if n.name.value == "__typename" and k in value),
             None,
@@ -161,13 +164,13 @@ class Shape:
         if typename is None:
             candidates = [
                 t for t in self.schema.get_possible_types(declared) if set(self.collect(t, selections)) == set(value)
-            ]  # type: ignore[arg-type]
+            ]
             if candidates:
                 return candidates[0]
             self.problems.append(f"{path}: no type of {declared.name} has exactly the keys {sorted(value)}")
             return None
         found = self.schema.get_type(str(typename))
-        if not isinstance(found, GraphQLObjectType) or not self.schema.is_sub_type(declared, found):  # type: ignore[arg-type]
+        if not isinstance(found, GraphQLObjectType) or not self.schema.is_sub_type(declared, found):
             self.problems.append(f"{path}: __typename {typename!r} is not a possible type of {declared.name}")
             return None
         return found
@@ -194,7 +197,7 @@ class Shape:
         wanted = self.schema.get_type(condition)
         if wanted is runtime:
             return True
-        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)  # type: ignore[arg-type]
+        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
 
     def check_value(self, value: Any, type_: GraphQLOutputType, node: FieldNode, path: str) -> None:
         if isinstance(type_, GraphQLNonNull):
@@ -222,4 +225,5 @@ class Shape:
                 self.problems.append(f"{path}: {value!r} is not a {type_.name}")
             return
         assert node.selection_set is not None
-        self.check_object(value, type_, node.selection_set, path)  # type: ignore[arg-type]
+        assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
+        self.check_object(value, type_, node.selection_set, path)

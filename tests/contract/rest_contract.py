@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from fakehub import descriptions
 from jsonschema import Draft4Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 SPEC_URI = "urn:github-openapi"
@@ -56,7 +56,7 @@ class RestContract:
 
     def __init__(self) -> None:
         self.spec = openapi_as_json_schema()
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource(self.spec, DRAFT4))
+        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(self.spec))
         self.operations = list(index_operations(self.spec))
 
     def operation(self, method: str, path: str) -> Operation | None:

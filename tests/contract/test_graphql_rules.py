@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import urllib3
 from fakehub import FakeHub, descriptions
-from graphql import get_introspection_query
+from graphql import GraphQLObjectType, get_introspection_query
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +101,8 @@ def test_introspection_is_the_real_schema(hub: FakeHub) -> None:
     schema = descriptions.graphql_schema()
     assert {t["name"] for t in data["types"]} == set(schema.type_map)
     issue = ask(hub, '{ __type(name: "Issue") { fields { name } } }')["data"]["__type"]
-    fields = schema.type_map["Issue"].fields.items()  # type: ignore[union-attr]
+    issue_type = schema.type_map["Issue"]
+    assert isinstance(issue_type, GraphQLObjectType)
+    fields = issue_type.fields.items()
     assert {f["name"] for f in issue["fields"]} == {name for name, f in fields if not f.deprecation_reason}
     assert ask(hub, '{ __type(name: "NoSuchType") { name } }')["data"]["__type"] is None

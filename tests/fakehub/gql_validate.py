@@ -46,8 +46,9 @@ class Rejected(Exception):
 
 def prepare(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any]
-) -> tuple[DocumentNode, OperationDefinitionNode, dict[str, Any]]:
-    """Parse, validate and coerce; returns the document, the operation to run and the coerced variables."""
+) -> tuple[DocumentNode, OperationDefinitionNode, Any]:
+    """Parse, validate and coerce; returns the document, the operation to run and the coerced variables
+    (graphql-core's own form, which `get_argument_values` takes: a dict in 3.2, `VariableValues` in 3.3)."""
     try:
         document = parse(query)
     except GraphQLError as exc:
@@ -227,7 +228,7 @@ def variable_error(exc: GraphQLError, operation: OperationDefinitionNode, variab
 
 # -- connection page limits ------------------------------------------------------------------------------
 def page_limit_errors(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Any
 ) -> list[dict[str, Any]]:
     """A connection whose items are read needs `first` or `last`, each within 1..100, or GitHub refuses the whole
     document."""
@@ -245,7 +246,7 @@ def page_limit_errors(
                 return
             args = get_argument_values(definition, node, variables)
             name = node.name.value
-            where = [{"line": node.loc.source.get_location(node.loc.start).line, "column": column(node)}]
+            where = [location(node)]
             if args.get("first") is None and args.get("last") is None:
                 errors.append(
                     {
@@ -296,6 +297,7 @@ def lists_items(node: FieldNode) -> bool:
     return False
 
 
-def column(node: FieldNode) -> int:
+def location(node: FieldNode) -> dict[str, int]:
     assert node.loc is not None
-    return node.loc.source.get_location(node.loc.start).column
+    found = node.loc.source.get_location(node.loc.start)
+    return {"line": found.line, "column": found.column}

@@ -22,7 +22,7 @@ def operation_name(body: bytes) -> str | None:
     try:
         payload = json.loads(body)
         if payload.get("operationName"):
-            return payload["operationName"]
+            return str(payload["operationName"])
         for definition in parse(payload["query"]).definitions:
             name = getattr(definition, "name", None)
             if hasattr(definition, "operation"):

@@ -95,9 +95,12 @@ def find_pull(repo: Repo, number: str) -> Issue:
 
 def by_sort(call: Call, items: list[Issue], direction: str | None = None) -> list[Issue]:
     """The `sort` (created, updated, comments) and `direction` query parameters of issue lists."""
-    key = {"updated": lambda i: i.updated_at, "comments": lambda i: len(i.comments)}.get(
-        call.query.get("sort", "created"), lambda i: i.created_at
-    )
+    keys: dict[str, Callable[[Issue], Any]] = {
+        "created": lambda i: i.created_at,
+        "updated": lambda i: i.updated_at,
+        "comments": lambda i: len(i.comments),
+    }
+    key = keys.get(call.query.get("sort", "created"), keys["created"])
     descending = (direction or call.query.get("direction", "desc")) == "desc"
     return sorted(items, key=lambda i: (key(i), i.number), reverse=descending)
 
