@@ -308,25 +308,21 @@ class ApiHandler(BaseHTTPRequestHandler):
                 "time": started,
             }
         )
-        headers = self.send(reply)
         if self.server.exchanges is not None or os.environ.get(recorder.ENV):
+            # Kept before sending, so that a client which has its answer finds the exchange recorded.
             payload = b"" if reply.status == 304 else reply.payload()
+            headers = wire_headers(reply, reply.payload())
             self.server.keep(
                 recorder.exchange(
                     call.method, call.path, call.query_string, self.headers, call.body, reply.status, headers, payload
                 )
             )
+        self.send(reply)
 
-    def send(self, reply: Reply) -> dict[str, str]:
-        """Write the reply; returns the headers as sent."""
+    def send(self, reply: Reply) -> None:
         payload = reply.payload()
         self.send_response(reply.status)
-        headers: dict[str, str] = {}
-        if reply.body is not None and not isinstance(reply.body, bytes):
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        headers.update(reply.headers)
-        headers["Content-Length"] = str(len(payload))
-        for key, value in headers.items():
+        for key, value in wire_headers(reply, payload).items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD" and reply.status != 304:
@@ -334,4 +330,13 @@ class ApiHandler(BaseHTTPRequestHandler):
                 self.wfile.write(payload)
             except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
-        return headers
+
+
+def wire_headers(reply: Reply, payload: bytes) -> dict[str, str]:
+    """The headers a reply goes out with."""
+    headers: dict[str, str] = {}
+    if reply.body is not None and not isinstance(reply.body, bytes):
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    headers.update(reply.headers)
+    headers["Content-Length"] = str(len(payload))
+    return headers
