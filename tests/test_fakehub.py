@@ -405,3 +405,21 @@ def test_label_colours_are_validated(hub: FakeHub, color: str) -> None:
     body = json.loads(answer.data)
     assert answer.status == 422 and body["errors"] == [{"resource": "Label", "field": "color", "code": "invalid"}]
     assert answer.status == 422 and f"c-{color}".lower() not in hub.state.get_repo("octo/hello").labels
+
+
+def test_search_repositories_respects_visibility_and_qualifiers(gh: Gh, hub: FakeHub) -> None:
+    client = direct(hub)
+    hub.add_user("outsider", "outsider-token")
+
+    def names(query: str, token: str | None = "") -> list[str]:
+        answer = client.request("GET", f"{hub.api_url}/search/repositories?q={query}", token=token)
+        assert answer.status == 200
+        body = json.loads(answer.data)
+        assert body["total_count"] == len(body["items"]) and body["incomplete_results"] is False
+        return [item["full_name"] for item in body["items"]]
+
+    assert "octo/secret" in names("user:octo") and "octo/hello" in names("user:octo")
+    assert names("user:octo", token="outsider-token") == ["octo/hello"]
+    assert names("user:octo is:private") == ["octo/secret"] and names("user:nobody") == []
+    out = gh("search", "repos", "--owner", "octo", "--json", "fullName,visibility").stdout
+    assert {r["fullName"] for r in json.loads(out)} == {"octo/hello", "octo/secret"}

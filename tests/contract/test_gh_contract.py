@@ -38,6 +38,8 @@ COMMANDS = [
     "run list -R octo/hello",
     "run list -R octo/hello --json databaseId,status,conclusion,workflowName",
     "search issues crash -R octo/hello",
+    "search repos hello",
+    "search repos --owner octo --sort stars",
     "api repos/octo/hello/issues --paginate",
     "api rate_limit",
     "api user",

@@ -13,6 +13,7 @@ from typing import Any
 from . import render
 from .calls import ApiError, Call, Reply, invalid, not_found
 from .models import Issue, Repo, now
+from .repo_search import search_repos
 from .store import NotFound, Store
 
 Handler = Callable[..., Reply]
@@ -227,6 +228,23 @@ def get_readme(call: Call, owner: str, name: str) -> Reply:
             "_links": links,
         },
     )
+
+
+@route("GET", r"/search/repositories")
+def search_repositories(call: Call) -> Reply:
+    hits = search_repos(call.store, call.query.get("q", ""), call.viewer)
+    if call.query.get("sort") in ("stars", "forks", "updated"):
+        attr = {"stars": "stars", "forks": "forks", "updated": "updated_at"}[call.query["sort"]]
+        hits = sorted(hits, key=lambda r: (getattr(r, attr), r.id), reverse=call.query.get("order", "desc") == "desc")
+    page = paginate(call, hits, lambda r: search_hit(call, r))
+    page.body = {"total_count": len(hits), "incomplete_results": False, "items": page.body}
+    return page
+
+
+def search_hit(call: Call, repo: Repo) -> dict[str, Any]:
+    """A repo-search-result-item: the repository with a score, and no clone token (search never has one)."""
+    hit = {k: v for k, v in render.repo(call, repo).items() if k != "temp_clone_token"}
+    return dict(hit, score=1.0)
 
 
 # -- issues --------------------------------------------------------------------
