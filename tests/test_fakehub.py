@@ -423,3 +423,21 @@ def test_search_repositories_respects_visibility_and_qualifiers(gh: Gh, hub: Fak
     assert names("user:octo is:private") == ["octo/secret"] and names("user:nobody") == []
     out = gh("search", "repos", "--owner", "octo", "--json", "fullName,visibility").stdout
     assert {r["fullName"] for r in json.loads(out)} == {"octo/hello", "octo/secret"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"body": "no title"}, '"title" wasn\'t supplied.'),
+        ({"title": "t", "labels": "bug"}, "For 'properties/labels', \"bug\" is not an array."),
+        ({"title": "t", "assignees": [7]}, "For 'properties/assignees/items', 7 is not a string."),
+    ],
+)
+def test_request_bodies_are_checked_against_githubs_schema(hub: FakeHub, body: dict[str, object], message: str) -> None:
+    """A body the operation's published schema rejects gets GitHub's 422 and changes nothing."""
+    client = direct(hub)
+    before = len(hub.state.get_repo("octo/hello").issues)
+    answer = client.request("POST", f"{hub.api_url}/repos/octo/hello/issues", json=body)
+    assert answer.status == 422
+    assert json.loads(answer.data)["message"] == f"Invalid request.\n\n{message}"
+    assert len(hub.state.get_repo("octo/hello").issues) == before

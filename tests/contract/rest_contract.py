@@ -4,23 +4,18 @@ request the schema rejects must not be accepted)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fakehub import descriptions
+from fakehub import descriptions, openapi
+from fakehub.server import API_VERSIONS
 from jsonschema import Draft4Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
-SPEC_URI = "urn:github-openapi"
 #: Statuses GitHub may give on any operation whether or not the description lists them.
 GENERIC_ERRORS = {400, 401, 403, 404, 409, 410, 422, 429, 500, 502, 503, 504}
-#: The API versions GitHub accepts in X-GitHub-Api-Version.
-API_VERSIONS = {"2022-11-28", "2026-03-10"}
 LINK = re.compile(r'^<([^<>\s]+)>; rel="(next|last|prev|first)"$')
 RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset")
 
@@ -55,9 +50,11 @@ class RestContract:
     """Loads the description once; `check(exchange)` returns the ways an exchange departs from it."""
 
     def __init__(self) -> None:
-        self.spec = openapi_as_json_schema()
-        self.registry: Registry[Any] = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(self.spec))
-        self.operations = list(index_operations(self.spec))
+        self.spec = descriptions.openapi()
+        self.operations = [
+            Operation(method, template, pattern, self.spec["paths"][template][method.lower()])
+            for method, pattern, template in openapi.operations()
+        ]
 
     def operation(self, method: str, path: str) -> Operation | None:
         verb = "GET" if method == "HEAD" else method
@@ -66,21 +63,12 @@ class RestContract:
                 return op
         return None
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one contract per session; the validators are the cache
     def validator(self, pointer: str) -> Draft4Validator:
-        return Draft4Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=self.registry)
+        return openapi.validator_at(pointer)
 
     def resolve(self, node: Any) -> Any:
         """Follow `$ref`s to components (responses, parameters) until a concrete object."""
-        while isinstance(node, dict) and "$ref" in node:
-            node = self.at(node["$ref"].removeprefix("#"))
-        return node
-
-    def at(self, pointer: str) -> Any:
-        node: Any = self.spec
-        for part in pointer.strip("/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return openapi.resolve(self.spec, node)
 
     def check(self, exchange: dict[str, Any], report: RestReport) -> None:
         op = self.operation(exchange["method"], exchange["path"])
@@ -106,7 +94,8 @@ class RestContract:
             param = self.query_parameter(op, name)
             if param is None or "schema" not in param:
                 continue
-            errors = schema_errors(Draft4Validator(param["schema"]), coerce_query(value, param["schema"]))
+            schema = openapi.json_schema(self.spec, param["schema"], ())
+            errors = schema_errors(Draft4Validator(schema), coerce_query(value, schema))
             if errors and accepted:
                 problems.append(f"accepted query parameter {name}={value!r} GitHub rejects: {errors[0]}")
         body_spec = self.resolve(op.spec.get("requestBody"))
@@ -224,37 +213,3 @@ def coerce_query(value: str, schema: dict[str, Any]) -> Any:
     if kind == "boolean":
         return {"true": True, "false": False}.get(value, value)
     return value
-
-
-def index_operations(spec: dict[str, Any]) -> list[Operation]:
-    """Every (method, path template), most literal templates first, so `/releases/latest` beats `{id}`."""
-    found = []
-    for template, item in spec["paths"].items():
-        regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        pattern = re.compile(f"^{regex}/?$")
-        for method, operation in item.items():
-            if method in ("get", "post", "patch", "put", "delete"):
-                found.append(Operation(method.upper(), template, pattern, operation))
-    return sorted(found, key=lambda op: (-sum(1 for s in op.template.split("/") if s and "{" not in s), op.template))
-
-
-@functools.cache
-def openapi_as_json_schema() -> dict[str, Any]:
-    """The OpenAPI 3.0 description with `nullable: true` turned into JSON Schema's `null` type."""
-    return dict(nullable_to_null(json.loads(json.dumps(descriptions.openapi()))))
-
-
-def nullable_to_null(node: Any) -> Any:
-    if isinstance(node, list):
-        return [nullable_to_null(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: nullable_to_null(value) for key, value in node.items()}
-    if converted.pop("nullable", False) is True:
-        if "type" in converted and "$ref" not in converted:
-            converted["type"] = [converted["type"], "null"]
-            if "enum" in converted:
-                converted["enum"] = [*converted["enum"], None]
-        else:
-            return {"anyOf": [converted, {"type": "null"}]}
-    return converted

@@ -175,7 +175,6 @@ def repo(call: Call, record: Repo) -> dict[str, Any]:
             "is_template": False,
             "allow_forking": True,
             "web_commit_signoff_required": False,
-            "temp_clone_token": None,
             "allow_squash_merge": True,
             "allow_merge_commit": True,
             "allow_rebase_merge": True,

@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from . import render
+from . import openapi, render
 from .calls import ApiError, Call, Reply, invalid, not_found
 from .models import Issue, Repo, now
 from .repo_search import search_repos
@@ -46,6 +46,8 @@ def dispatch(call: Call) -> Reply | None:
     for verb, pattern, handler in ROUTES:
         found = pattern.match(call.path)
         if verb == method and found:
+            if method in ("POST", "PATCH", "PUT") and call.body.strip():
+                openapi.check_body(method, call.path, call.json())
             try:
                 return handler(call, **found.groupdict())
             except NotFound as exc:
@@ -196,7 +198,8 @@ def search_issues(call: Call) -> Reply:
 # -- repositories --------------------------------------------------------------
 @route("GET", r"{REPO}")
 def get_repo(call: Call, owner: str, name: str) -> Reply:
-    return Reply(200, render.repo(call, visible_repo(call, owner, name)))
+    # Only the full repository carries a clone token (null unless the viewer may clone a private repo).
+    return Reply(200, dict(render.repo(call, visible_repo(call, owner, name)), temp_clone_token=None))
 
 
 @route("GET", r"{REPO}/readme")
@@ -242,9 +245,8 @@ def search_repositories(call: Call) -> Reply:
 
 
 def search_hit(call: Call, repo: Repo) -> dict[str, Any]:
-    """A repo-search-result-item: the repository with a score, and no clone token (search never has one)."""
-    hit = {k: v for k, v in render.repo(call, repo).items() if k != "temp_clone_token"}
-    return dict(hit, score=1.0)
+    """A repo-search-result-item: the repository with a score."""
+    return dict(render.repo(call, repo), score=1.0)
 
 
 # -- issues --------------------------------------------------------------------
@@ -269,7 +271,7 @@ def create_issue(call: Call, owner: str, name: str) -> Reply:
         raise invalid("Issue", "title")
     item = call.store.add_issue(
         repo.full_name,
-        data["title"],
+        str(data["title"]),  # the schema also takes a number; GitHub stores the text
         data.get("body") or "",
         author=call.viewer or "ghost",
         labels=data.get("labels") or [],
@@ -296,7 +298,7 @@ def apply_issue_edit(call: Call, repo: Repo, item: Issue, data: dict[str, Any]) 
     """The PATCH semantics shared by issues and pulls: only the given fields change."""
     for key in ("title", "body"):
         if key in data:
-            setattr(item, key, data[key] or "")
+            setattr(item, key, "" if data[key] is None else str(data[key]))
     if "labels" in data:
         item.labels = [
             call.store.ensure_label(repo.full_name, n if isinstance(n, str) else n["name"]).name for n in data["labels"]
