@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from .rest_contract import RestContract, RestReport
 class Summary:
     rest: RestReport = field(default_factory=RestReport)
     graphql: GraphQLReport = field(default_factory=GraphQLReport)
+    seconds: float = 0.0
 
     @property
     def mismatches(self) -> list[str]:
@@ -29,7 +31,7 @@ class Summary:
             f"REST: {self.rest.checked} exchanges, {len(self.rest.operations)} operations checked",
             f"GraphQL: {self.graphql.checked} exchanges, {len(self.graphql.documents)} distinct documents checked "
             f"({self.graphql.invalid_refused} invalid ones refused)",
-            f"mismatches: {len(found)}",
+            f"mismatches: {len(found)} (checked in {self.seconds:.1f} s)",
         ]
         return head + [f"  {m}" for m in found[:limit]]
 
@@ -41,6 +43,7 @@ def contracts() -> tuple[RestContract, GraphQLContract]:
 
 
 def check_all(exchanges: list[dict[str, Any]]) -> Summary:
+    started = time.perf_counter()
     rest, graphql = contracts()
     summary = Summary()
     for exchange in exchanges:
@@ -48,4 +51,5 @@ def check_all(exchanges: list[dict[str, Any]]) -> Summary:
             graphql.check(exchange, summary.graphql)
         else:
             rest.check(exchange, summary.rest)
+    summary.seconds = time.perf_counter() - started
     return summary

@@ -55,6 +55,7 @@ class RestContract:
             Operation(method, template, pattern, self.spec["paths"][template][method.lower()])
             for method, pattern, template in openapi.operations()
         ]
+        self.memo: dict[tuple[str, str], list[str]] = {}  # (schema pointer, body) -> problems: suites repeat
 
     def operation(self, method: str, path: str) -> Operation | None:
         verb = "GET" if method == "HEAD" else method
@@ -163,8 +164,11 @@ class RestContract:
         if status >= 400:
             problems.extend(error_problems(body, status))
         if "schema" in response["content"][json_media]:
-            validator = self.validator(f"{pointer}/content/{escape(json_media)}/schema")
-            problems.extend(f"body: {e}" for e in schema_errors(validator, body)[:3])
+            schema_pointer = f"{pointer}/content/{escape(json_media)}/schema"
+            seen = (schema_pointer, exchange["body"] or "")
+            if seen not in self.memo:
+                self.memo[seen] = [f"body: {e}" for e in schema_errors(self.validator(schema_pointer), body)[:3]]
+            problems.extend(self.memo[seen])
         return problems
 
 
