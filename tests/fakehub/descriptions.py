@@ -29,6 +29,12 @@ def package_dir(name: str) -> Path:
     return found
 
 
+def require() -> None:
+    """Raise MissingDescriptions unless all three pinned packages are installed."""
+    for name in ("openapi", "graphql-schema", "fixtures"):
+        package_dir(name)
+
+
 def version(name: str) -> str:
     """The pinned version of `@octokit/NAME` that is loaded, for test output and reports."""
     return str(json.loads((package_dir(name) / "package.json").read_text())["version"])

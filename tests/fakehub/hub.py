@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from . import descriptions
 from .models import User
 from .seed import seed
 from .server import HubServer
@@ -65,6 +66,7 @@ class FakeHub:
     ) -> None:
         if mode not in ("tls", "plain"):
             raise ValueError(f"mode must be 'tls' or 'plain', not {mode!r}")
+        descriptions.require()  # fail here, clearly, rather than with a 500 on the first GraphQL request
         self.mode = mode
         self._own_dir = state_dir is None
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="fakehub-"))
