@@ -92,8 +92,9 @@ class MemoryStream:
 
 
 def test_requests_reuse_a_kept_stream_and_replace_one_the_peer_closed() -> None:
-    async def serve(wire_key: str) -> bytes | None:
-        return wire_key.encode() if wire_key != "none" else None
+    async def answer(request: protocol.Message) -> protocol.Message:
+        key = request.fields["key"]
+        return protocol.found(key.encode()) if key != "none" else protocol.missing()
 
     async def scenario() -> tuple[list[str], int]:
         served: list[MemoryStream] = []
@@ -102,10 +103,10 @@ def test_requests_reuse_a_kept_stream_and_replace_one_the_peer_closed() -> None:
             async def open_stream(peer: str) -> MemoryStream:
                 ours, theirs = trio.testing.memory_stream_pair()
                 served.append(MemoryStream(theirs))
-                nursery.start_soon(p2p.serve_stream, served[-1], serve)
+                nursery.start_soon(p2p.serve_stream, served[-1], answer, lambda: protocol.MAX_BODY)
                 return MemoryStream(ours)
 
-            streams = p2p.Streams(open_stream)
+            streams = p2p.Streams(open_stream, nursery)
             replies = [await streams.request("peer", protocol.peer_get(key).encode()) for key in ("k1", "none")]
             await served[0].close()  # the peer drops the kept stream (idle, restart)
             replies.append(await streams.request("peer", protocol.peer_get("k2").encode()))
@@ -115,6 +116,31 @@ def test_requests_reuse_a_kept_stream_and_replace_one_the_peer_closed() -> None:
     replies, opened = trio.run(scenario)
     assert replies == ["found k1", "missing ", "found k2"]
     assert opened == 2  # one stream for the first two requests, one fresh try after the peer closed it
+
+
+def test_a_cancelled_request_resets_its_stream_off_the_reply_path() -> None:
+    """A lookup that has its answer cancels the other requests; their streams are reset in the
+    background, so the lookup returns at once even if a reset would take the full cleanup time."""
+
+    class SlowReset(MemoryStream):
+        async def reset(self) -> None:
+            await trio.sleep(p2p.CLEANUP_TIMEOUT / 2)
+            await self.end.aclose()
+
+    async def scenario() -> float:
+        async with trio.open_nursery() as cleanup:
+            ours, _theirs = trio.testing.memory_stream_pair()  # the peer never answers
+
+            async def open_stream(peer: str) -> MemoryStream:
+                return SlowReset(ours)
+
+            streams = p2p.Streams(open_stream, cleanup)
+            started = trio.current_time()
+            with trio.move_on_after(0.05):
+                await streams.request("peer", protocol.peer_get("k").encode())
+            return trio.current_time() - started
+
+    assert trio.run(scenario) < p2p.CLEANUP_TIMEOUT / 4
 
 
 @pytest.mark.parametrize("node", ["hung", "dead"])
@@ -127,10 +153,10 @@ def test_an_ipfs_node_that_hangs_or_is_gone_costs_at_most_the_deadline(tmp_path:
     now = time.time()
     daemon = Daemon(str(tmp_path), OURS, HttpIpfs(f"/ip4/127.0.0.1/tcp/{port}/http", timeout=30))
     wire_key = OURS.wire_key("some shared key")
-    daemon.hear(protocol.Pointer(wire_key, now + 60, 100, "0" * 64, "QmNotThere"))
+    daemon.hints.add(protocol.Pointer(wire_key, now + 60, 100, "0" * 64, "QmNotThere"), "")
     try:
         started = time.monotonic()
-        assert trio.run(daemon.lookup, "some shared key", now, 0.3) is None
+        assert trio.run(daemon.lookup, "some shared key", now, 0.3).plain is None
         assert time.monotonic() - started < 0.3 + 0.2
     finally:
         server.close()
@@ -179,7 +205,7 @@ def test_the_shelf_keeps_to_its_cap_least_recently_used_first_and_unpins_what_go
         trio.run(daemon.share, f"key {name}", Entry(name.encode() * 1000, b"", 0, now - 1, now + 60).to_bytes())
         for path in shelf.glob(f"{OURS.wire_key(f'key {name}')}.*"):
             os.utime(path, (now - 10 * age, now - 10 * age))
-    assert trio.run(daemon.lookup, "key c", now, 0.1)[1] == "daemon"  # ...but the last one read
+    assert trio.run(daemon.lookup, "key c", now, 0.1).tier == "daemon"  # ...but the last one read
     cid_of_b = daemon.shelf.pointer(OURS.wire_key("key b")).cid
     one_entry = sum(path.stat().st_size for path in shelf.iterdir()) // 3
     daemon.max_size = 3 * one_entry + one_entry // 2
