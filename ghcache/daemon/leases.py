@@ -21,6 +21,7 @@ import trio
 LEASE_TIME = 30.0  # the longest a lease lasts, however its holder fares
 MAX_LEASES = 4096  # leases a home keeps at once; past it, claims are granted without one (fetch)
 HOLDER_CHECK = 0.2  # seconds between checks that a holder is still there
+PUT_GRACE = 2.0  # a shim puts its entry as it exits: the put may reach us a little after its pid is gone
 
 
 class Lease:
@@ -89,15 +90,21 @@ class Leases:
 class Holding:
     """A lease this daemon's shim holds: where it was granted and which process fetches."""
 
-    __slots__ = ("home", "pid", "until")
+    __slots__ = ("home", "pid", "until", "gone")
 
     def __init__(self, home: str, pid: int, until: float) -> None:
         self.home, self.pid, self.until = home, pid, until
+        self.gone = float("inf")  # when we first saw the pid gone
+
+    def abandoned(self, now: float) -> bool:
+        if self.gone == float("inf") and not _alive(self.pid):
+            self.gone = now
+        return self.until <= now or self.gone + PUT_GRACE <= now
 
 
 class Holdings:
     """The leases this daemon's shims hold, so the daemon can give them back for a shim that
-    failed (no entry to share) or died: a lease then ends in HOLDER_CHECK, not LEASE_TIME."""
+    failed (no entry to share) or died: a lease then ends in seconds, not LEASE_TIME."""
 
     def __init__(self) -> None:
         self.held: dict[str, Holding] = {}
@@ -111,9 +118,10 @@ class Holdings:
         return self.held.pop(wire_key, None)
 
     def abandoned(self) -> list[tuple[str, Holding]]:
-        """Holdings whose shim has gone without putting an entry, or that lapsed; they are removed."""
+        """Holdings whose shim has gone without putting an entry (PUT_GRACE after its pid), or that
+        lapsed; they are removed."""
         now = trio.current_time()
-        gone = [(key, held) for key, held in self.held.items() if held.until <= now or not _alive(held.pid)]
+        gone = [(key, held) for key, held in self.held.items() if held.abandoned(now)]
         for key, _held in gone:
             del self.held[key]
         return gone

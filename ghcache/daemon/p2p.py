@@ -52,7 +52,8 @@ PEER_PROTOCOL = TProtocol(protocol.PEER_PROTOCOL)
 FANOUT = 4  # peers asked at once for one key: hinted ones first, then the key's home and runners-up
 KEEP_INTERVAL = 1.0  # seconds between rounds of greeting new peers, dialling and pruning
 REDIAL_INTERVAL = 5.0  # an address (bootstrap or exchanged) is dialled at most this often
-REGREET_INTERVAL = 30.0  # a peer whose hello failed (a stranger, or a slow start) is greeted again after this
+GREET_INTERVAL = 10.0  # every connected peer is greeted this often: members refresh what they exchange,
+# and a peer whose hello failed (a slow start, or a stranger) gets another chance
 DIAL_TIMEOUT = 5.0
 HELLO_TIMEOUT = 5.0
 STREAMS_PER_PEER = 4  # idle streams kept per peer; busier moments open extra ones and close them after
@@ -331,7 +332,7 @@ class PeerNet:
                 self.members.forget(peer)
         self.greeted = {peer: since for peer, since in self.greeted.items() if peer in connected}
         for peer in connected:
-            if peer not in self.members.verified and self.greeted.get(peer, float("-inf")) < clock - REGREET_INTERVAL:
+            if self.greeted.get(peer, float("-inf")) < clock - GREET_INTERVAL:
                 self.greeted[peer] = clock
                 self.nursery.start_soon(self.greet, peer)
         self.dialled = {addr: since for addr, since in self.dialled.items() if since > clock - REDIAL_INTERVAL}

@@ -156,10 +156,13 @@ class Daemon:
         return Found(None, "", lease)
 
     async def wait(self, key: str, now: float, timeout: float) -> Found:
-        """The entry whoever holds the key's lease fetches, within `timeout` (bounded by LEASE_TIME)."""
+        """The entry whoever holds the key's lease fetches, within `timeout` (bounded by LEASE_TIME).
+        The entry was fetched after the caller asked, so it is judged by the caller's clock `now`
+        moved on by the time the wait took."""
         wire_key = self.sharing.wire_key(key)
         timeout = min(timeout, LEASE_TIME)
         home = self.home(wire_key)
+        started = trio.current_time()
         sealed: bytes | None
         if not home:
             sealed = await self.leases.wait(wire_key, timeout) or self._shelved(wire_key)
@@ -167,6 +170,7 @@ class Daemon:
             assert self.net is not None
             reply = await self.net.request(home, protocol.peer_wait(wire_key, timeout * 1000), timeout + WAIT_MARGIN)
             sealed = reply.body if reply is not None and reply.op == protocol.FOUND else None
+        now += trio.current_time() - started
         plain = self._keeper(wire_key, now, "peer")(sealed) if sealed is not None else None
         return Found(plain, "peer" if plain is not None else "")
 

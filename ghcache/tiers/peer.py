@@ -19,7 +19,7 @@ from ..entry import CorruptEntry, Entry
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ..config import Settings
 
@@ -32,24 +32,24 @@ class PeerStore:
 
     name = "peer"
 
-    def __init__(self, socket_path: str, timeout_ms: float, now: float, wait_ms: float = 0.0) -> None:
-        self.socket_path, self.timeout_ms, self.now, self.wait_ms = socket_path, timeout_ms, now, wait_ms
+    def __init__(self, socket_path: str, timeout_ms: float, clock: Callable[[], float], wait_ms: float = 0.0) -> None:
+        self.socket_path, self.timeout_ms, self.clock, self.wait_ms = socket_path, timeout_ms, clock, wait_ms
         self.source = ""  # which tier served the last hit: daemon, peer or ipfs
         self.answered = False  # whether a daemon replied at all (a miss there is worth counting)
 
     @classmethod
     def for_settings(cls, settings: Settings, env: Mapping[str, str]) -> PeerStore:
-        return cls(client.socket_path(settings.cache_dir, env), settings.peer_timeout_ms, settings.now(), wait_ms(env))
+        return cls(client.socket_path(settings.cache_dir, env), settings.peer_timeout_ms, settings.now, wait_ms(env))
 
     def get(self, key: str) -> Entry | None:
         """The entry from the daemon's tiers, or from the runner that holds the key's lease once
         it has fetched it; None when we are to fetch it ourselves."""
         pid = os.getpid() if self.wait_ms > 0 else 0
-        message = protocol.get(key, self.now, self.timeout_ms * DAEMON_SHARE, pid)
+        message = protocol.get(key, self.clock(), self.timeout_ms * DAEMON_SHARE, pid)
         reply = client.request(self.socket_path, message, self.timeout_ms / 1000)
         self.answered = reply is not None
         if reply is not None and reply.op == protocol.MISSING and reply.fields.get("lease") == protocol.HELD:
-            message = protocol.wait(key, self.now, self.wait_ms)
+            message = protocol.wait(key, self.clock(), self.wait_ms)  # judged when it arrives: after its fetch
             reply = client.request(self.socket_path, message, self.wait_ms / 1000 + WAIT_SLACK)
         if reply is None or reply.op != protocol.FOUND:
             return None

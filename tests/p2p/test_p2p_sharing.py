@@ -130,7 +130,7 @@ def test_a_hung_daemon_costs_the_shim_at_most_the_deadline(nodes: dict, hub: Fak
     pid = b.pid
     os.kill(pid, signal.SIGSTOP)  # accepts connections (the kernel does), never answers
     try:
-        peers = PeerStore(client.socket_path(str(b.cache_dir), b.env), 150, time.time())
+        peers = PeerStore(client.socket_path(str(b.cache_dir), b.env), 150, time.time)
         started = time.monotonic()
         assert peers.get("0" * 64) is None
         assert time.monotonic() - started < 0.15 + 0.1
