@@ -431,7 +431,8 @@ class LocalServer:
             "ipfs": self.daemon.ipfs is not None,
             "shared_entries": len(self.daemon.shelf.pointers()),
             "hints": len(self.daemon.hints),
-            "leases": len(self.daemon.leases.held),
+            "leases": len(self.daemon.leases.held),  # granted here, as a key's home
+            "holdings": len(self.daemon.holdings.held),  # held by our shims
         }
 
 

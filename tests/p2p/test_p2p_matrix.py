@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from fakehub import FakeHub
 from p2prig import Node, in_parallel, start_mesh, stop_all, upstream_runs, wait_for, wait_for_mesh
+from support import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("zipapps")]  # the shim runs from bin/ghcache.pyz
 REPO = ("-R", "octo/hello")
 JOB = [  # the distinct reads of one CI job
     ("api", "repos/octo/hello"),
@@ -177,3 +178,63 @@ def test_daemon_start_refuses_while_a_stopped_daemon_holds_the_cache_dir(hub: Fa
     restarted = node.start()  # the lock went with the daemon
     assert restarted.pid != pid
     restarted.stop()
+
+
+def test_runners_that_accept_no_inbound_connections_share_through_a_reachable_peer(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """GitHub-hosted runners: nothing can dial them. They listen nowhere (every dial to them is
+    refused), dial out to one reachable peer, and share through it: it is home to every key, so
+    it grants the leases and keeps the entries that the runners wait for and look up."""
+    expected = reference(hub, tmp_path, "oracle-o")
+    relay = Node("relay", hub, tmp_path).start()
+    runners = [
+        Node(f"o{index}", hub, tmp_path, GH_CACHE_P2P_LISTEN="none", GH_CACHE_P2P_BOOTSTRAP=relay.address)
+        for index in range(4)
+    ]
+    try:
+        in_parallel([runner.start for runner in runners])
+        relay_id = relay.status()["peer_id"]
+        for runner in runners:
+            wait_for(lambda runner=runner: runner.status().get("members") == [relay_id], 60, f"{runner.name} to join")
+            assert runner.status()["addresses"] == []  # nothing to dial: inbound is refused
+        wait_for(lambda: len(relay.status().get("members", [])) == len(runners), 60, "the relay to admit all")
+        outputs = in_parallel([lambda runner=runner: run_job(runner) for runner in runners])
+        assert all(output == expected for output in outputs)
+        assert upstream_runs(runners) == len(JOB)
+        assert all(runner.status()["peers"] == [relay_id] for runner in runners)  # no runner reached another
+    finally:
+        stop_all([relay, *runners])
+
+
+def test_a_fetcher_that_dies_blocks_no_one_past_the_bound(hub: FakeHub, tmp_path: Path) -> None:
+    """A's shim takes the lease and is killed while gh is still talking to a slow GitHub: B, which
+    waits for A's entry, is let go within a few seconds (not the lease's 30 s) and fetches itself."""
+    import subprocess
+
+    from ghcache.daemon.leases import PUT_GRACE
+
+    a, b = nodes = start_mesh(hub, tmp_path, 2, "d")
+    read = ("api", "repos/octo/hello/labels")
+    hub.set_latency(2000)
+    try:
+        shim = subprocess.Popen(
+            [str(ROOT / "shims" / "gh"), *read],
+            env=a.env,
+            cwd=a.rig.home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: a.status().get("holdings") == 1, 30, "A's shim to take the lease", interval=0.01)
+        shim.kill()
+        shim.wait(10)
+        started = time.monotonic()
+        done = b.gh(*read)
+        took = time.monotonic() - started
+        assert done.returncode == 0 and b'"name"' in done.stdout
+        assert upstream_runs([b]) == 1  # B fetched it itself...
+        assert took < PUT_GRACE + 1 + 2 * 2.0 + 5  # ...once A's lease ended: grace, a check, two slow requests, slack
+    finally:
+        hub.set_latency(0)
+        stop_all(nodes)

@@ -218,3 +218,46 @@ def test_the_shelf_keeps_to_its_cap_least_recently_used_first_and_unpins_what_go
     assert [pointer.key for pointer in daemon.shelf.pointers()] == [OURS.wire_key("key e")]
     assert len(ipfs.pinned) == 1
     assert stats.load(str(tmp_path)).counters["evict daemon"].count == 4
+
+
+def test_a_lease_goes_to_the_first_claimant_and_its_entry_to_every_waiter() -> None:
+    from ghcache.daemon.leases import Leases
+
+    async def scenario() -> list[bytes | None]:
+        leases = Leases(lambda peer: True)
+        assert leases.claim("k", "a") == "granted"
+        assert leases.claim("k", "b") == "held" and leases.claim("k", "a") == "granted"  # asking again
+        got: list[bytes | None] = []
+
+        async def waiter() -> None:
+            got.append(await leases.wait("k", 10))
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(3):
+                nursery.start_soon(waiter)
+            await trio.testing.wait_all_tasks_blocked()
+            leases.release("k", "b", b"not the holder's")  # ignored: only the holder ends a lease
+            leases.release("k", "a", b"entry")
+        assert leases.claim("k", "c") == "granted"  # a new lease once the last one ended
+        return got
+
+    assert trio.run(scenario) == [b"entry"] * 3
+
+
+def test_a_wait_ends_when_the_holder_leaves_and_at_its_deadline() -> None:
+    from ghcache.daemon.leases import HOLDER_CHECK, Leases
+
+    async def scenario() -> tuple[float, float]:
+        present = {"a": True}
+        leases = Leases(lambda peer: present.get(peer, False))
+        leases.claim("k", "a")
+        started = trio.current_time()
+        assert await leases.wait("k", 0.3) is None  # the holder is slow: the waiter gives up in time
+        timed_out = trio.current_time() - started
+        present["a"] = False  # the holder's daemon went away
+        started = trio.current_time()
+        assert await leases.wait("k", 30) is None
+        return timed_out, trio.current_time() - started
+
+    timed_out, left = trio.run(scenario, clock=trio.testing.MockClock(autojump_threshold=0))
+    assert 0.3 <= timed_out < 0.4 and left <= HOLDER_CHECK
