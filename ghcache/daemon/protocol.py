@@ -25,14 +25,14 @@ MAX_BODY = 64 * 1024 * 1024
 SEPARATOR = "\0"
 
 # Local ops (shim and CLI -> daemon)
-GET, WAIT, PUT, INVALIDATE, STATUS, STOP = "get", "wait", "put", "invalidate", "status", "stop"
+GET, CLAIM, PUT, INVALIDATE, STATUS, STOP = "get", "claim", "put", "invalidate", "status", "stop"
 # Peer ops (daemon -> daemon), and the gossip messages
 PEER_HELLO, PEER_GET, PEER_CLAIM, PEER_WAIT = "peer-hello", "peer-get", "peer-claim", "peer-wait"
 PEER_STORE, PEER_RELEASE, PEER_TOMBSTONE = "peer-store", "peer-release", "peer-tombstone"
 ANNOUNCE, TOMBSTONE = "announce", "tombstone"
 # Replies
 FOUND, MISSING, OK, ERROR = "found", "missing", "ok", "error"
-# The lease a GET or a claim ends with, in the `lease` field of a MISSING reply
+# The lease a claim ends with, in the `lease` field of a MISSING reply
 GRANTED, HELD = "granted", "held"
 
 
@@ -102,21 +102,17 @@ async def _read_exactly(receive: Callable[[int], Awaitable[bytes]], count: int) 
 
 
 # -- shim and CLI -> daemon ------------------------------------------------------------------------
-def get(key: str, now: float, timeout_ms: float, pid: int = 0) -> Message:
-    """Find the entry for a shared key; `now` is the caller's clock, so expiry is judged by it.
-    With the caller's `pid`, a miss also asks for the key's lease: the reply says whether the
-    caller fetches (`granted`: the lease is its until it puts the entry or that pid ends) or another
-    runner does (`held`: ask again with `wait`)."""
-    fields = {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)}
-    if pid:
-        fields["pid"] = str(pid)
-    return Message(GET, fields)
+def get(key: str, now: float, timeout_ms: float) -> Message:
+    """Find the entry for a shared key; `now` is the caller's clock, so expiry is judged by it."""
+    return Message(GET, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)})
 
 
-def wait(key: str, now: float, timeout_ms: float) -> Message:
-    """The entry another runner is fetching under the key's lease, once it is there; a miss when
-    that runner fails, dies or takes longer than `timeout_ms`."""
-    return Message(WAIT, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)})
+def claim(key: str, now: float, timeout_ms: float, pid: int) -> Message:
+    """After a miss, ask for the key's lease (distributed single-flight). The reply is the entry,
+    if another runner holds the lease and stores it within `timeout_ms`; or a miss with
+    `lease=granted` (the process `pid` fetches; its lease ends when it puts the entry or ends);
+    or a plain miss (fetch without a lease)."""
+    return Message(CLAIM, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms), "pid": str(pid)})
 
 
 def put(key: str, entry: bytes) -> Message:
@@ -204,7 +200,7 @@ def read_status(reply: Message) -> dict[str, Any]:
     return fields
 
 
-# -- gossip and DHT records (sealed by the sender; the plaintext is this JSON) ----------------------
+# -- gossip announcements (sealed by the sender; the plaintext is this JSON) -------------------------
 class Pointer:
     """A hint that an entry exists: who has it, its IPFS CID, when it expires, size and hash.
 

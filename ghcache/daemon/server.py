@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 READ_TIMEOUT = 5.0  # a local client that sends nothing for this long is dropped
 MAX_LOOKUP = 10.0  # no caller deadline is honoured beyond this
 PEER_SHARE = 0.5  # of a lookup's search time for peers when an announced IPFS copy is there to try next
-CLAIM_SHARE = 0.3  # of a lookup's deadline kept for claiming the lease after a miss
+CLAIM_TIMEOUT = 2.0  # for a key's home to answer a claim; past it, the shim fetches without a lease
 SHARE_TIMEOUT = 30.0  # IPFS add + announcements of one entry
 WAIT_MARGIN = 2.0  # a home answers a wait within its timeout; past this margin we stop asking
 RELEASE_TIMEOUT = 5.0
@@ -106,70 +106,57 @@ class Daemon:
             return False  # an entry without its origin predates tombstones; expiry still bounds it
         return entry.created < invalidation.last_write(self.cache_dir, host, repo, data_class)
 
-    async def lookup(self, key: str, now: float, timeout: float, pid: int = 0) -> Found:
-        """This daemon's shelf, then peers, then IPFS (with an announced CID), all within `timeout`.
-        With the shim's `pid`, a miss also claims the key's lease at its home (CLAIM_SHARE of the
-        deadline is kept for that): the result then says who fetches."""
+    async def lookup(self, key: str, now: float, timeout: float) -> Found:
+        """This daemon's shelf, then peers, then IPFS (with an announced CID), all within `timeout`."""
         wire_key = self.sharing.wire_key(key)
         sealed = self.shelf.blob(wire_key)
         plain = self.open_entry(wire_key, sealed, now, "daemon") if sealed is not None else None
         if plain is not None:
             return Found(plain, "daemon")
-        timeout = min(timeout, MAX_LOOKUP)
-        deadline = trio.current_time() + timeout
-        search_end = deadline - (timeout * CLAIM_SHARE if pid else 0.0)
+        deadline = trio.current_time() + min(timeout, MAX_LOOKUP)
         hint = self.hints.pointers.get(wire_key)
         ipfs_pointer = hint if self.ipfs is not None and hint is not None and hint.cid and hint.expires > now else None
         if self.net is not None:
-            peers_end = (
-                search_end - (search_end - trio.current_time()) * (1 - PEER_SHARE) if ipfs_pointer else search_end
+            left = deadline - trio.current_time()
+            plain = await self.net.fetch(
+                wire_key, self._keeper(wire_key, now, "peer"), left * PEER_SHARE if ipfs_pointer else left
             )
-            plain = await self.net.fetch(wire_key, self._keeper(wire_key, now, "peer"), peers_end - trio.current_time())
             if plain is not None:
                 return Found(plain, "peer")
         if ipfs_pointer is not None:
-            with trio.move_on_at(search_end):
+            with trio.move_on_at(deadline):
                 plain = await self._from_ipfs(wire_key, ipfs_pointer, now)
                 if plain is not None:
                     return Found(plain, "ipfs")
-        if not pid:
-            return Found(None, "")
-        found = Found(None, "")  # no lease in time: fetch without one
-        with trio.move_on_at(deadline):
-            found = await self._claim(wire_key, now, pid)
-        return found
+        return Found(None, "")
 
-    async def _claim(self, wire_key: str, now: float, pid: int) -> Found:
-        home = self.home(wire_key)
-        if not home:
-            lease = self.leases.claim(wire_key, "")
-        else:
-            assert self.net is not None  # a home other than us is a member of our net
-            reply = await self.net.request(home, protocol.peer_claim(wire_key), MAX_LOOKUP)
-            if reply is None:
-                return Found(None, "")  # no answer: fetch without a lease
-            if reply.op == protocol.FOUND:  # stored there since we looked
-                return Found(self._keeper(wire_key, now, "peer")(reply.body), "peer")
-            lease = reply.fields.get("lease", "")
-        if lease == protocol.GRANTED:
-            self.holdings.add(wire_key, home, pid)
-        return Found(None, "", lease)
-
-    async def wait(self, key: str, now: float, timeout: float) -> Found:
-        """The entry whoever holds the key's lease fetches, within `timeout` (bounded by LEASE_TIME).
-        The entry was fetched after the caller asked, so it is judged by the caller's clock `now`
-        moved on by the time the wait took."""
+    async def claim(self, key: str, now: float, timeout: float, pid: int) -> Found:
+        """After a miss: the key's lease, claimed at its home (CLAIM_TIMEOUT at most). `granted`: the
+        shim `pid` fetches; held by another runner: we wait, within `timeout` (LEASE_TIME at most),
+        for the entry it stores at the home. The entry was fetched after the caller asked, so it is
+        judged by the caller's clock `now` moved on by the time this took."""
         wire_key = self.sharing.wire_key(key)
+        started = trio.current_time()
         timeout = min(timeout, LEASE_TIME)
         home = self.home(wire_key)
-        started = trio.current_time()
-        sealed: bytes | None
+        sealed: bytes | None = None
         if not home:
-            sealed = await self.leases.wait(wire_key, timeout) or self._shelved(wire_key)
+            lease = self.leases.claim(wire_key, "")
+            if lease == protocol.HELD:
+                sealed = await self.leases.wait(wire_key, timeout) or self._shelved(wire_key)
         else:
-            assert self.net is not None
-            reply = await self.net.request(home, protocol.peer_wait(wire_key, timeout * 1000), timeout + WAIT_MARGIN)
-            sealed = reply.body if reply is not None and reply.op == protocol.FOUND else None
+            assert self.net is not None  # a home other than us is a member of our net
+            reply = await self.net.request(home, protocol.peer_claim(wire_key), min(timeout, CLAIM_TIMEOUT))
+            lease = reply.fields.get("lease", "") if reply is not None else ""  # no answer: fetch without one
+            if reply is not None and reply.op == protocol.FOUND:  # stored there since we looked
+                sealed = reply.body
+            elif lease == protocol.HELD:
+                left = timeout - (trio.current_time() - started)
+                reply = await self.net.request(home, protocol.peer_wait(wire_key, left * 1000), left + WAIT_MARGIN)
+                sealed = reply.body if reply is not None and reply.op == protocol.FOUND else None
+        if lease == protocol.GRANTED:
+            self.holdings.add(wire_key, home, pid)
+            return Found(None, "", lease)
         now += trio.current_time() - started
         plain = self._keeper(wire_key, now, "peer")(sealed) if sealed is not None else None
         return Found(plain, "peer" if plain is not None else "")
@@ -389,13 +376,13 @@ class LocalServer:
 
     async def answer(self, message: protocol.Message) -> protocol.Message:
         fields = message.fields
-        if message.op in (protocol.GET, protocol.WAIT):
+        if message.op in (protocol.GET, protocol.CLAIM):
             now, timeout = _number(fields, "now", time.time()), _number(fields, "timeout_ms", 0.0) / 1000
             key = fields.get("key", "")
-            if message.op == protocol.WAIT:
-                found = await self.daemon.wait(key, now, timeout)
+            if message.op == protocol.CLAIM:
+                found = await self.daemon.claim(key, now, timeout, int(_number(fields, "pid", 0)))
             else:
-                found = await self.daemon.lookup(key, now, timeout, int(_number(fields, "pid", 0)))
+                found = await self.daemon.lookup(key, now, timeout)
             return protocol.found(found.plain, found.tier) if found.plain is not None else protocol.missing(found.lease)
         if message.op == protocol.PUT:
             self.nursery.start_soon(self._share, fields.get("key", ""), message.body)

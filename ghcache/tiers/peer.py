@@ -44,12 +44,11 @@ class PeerStore:
     def get(self, key: str) -> Entry | None:
         """The entry from the daemon's tiers, or from the runner that holds the key's lease once
         it has fetched it; None when we are to fetch it ourselves."""
-        pid = os.getpid() if self.wait_ms > 0 else 0
-        message = protocol.get(key, self.clock(), self.timeout_ms * DAEMON_SHARE, pid)
+        message = protocol.get(key, self.clock(), self.timeout_ms * DAEMON_SHARE)
         reply = client.request(self.socket_path, message, self.timeout_ms / 1000)
         self.answered = reply is not None
-        if reply is not None and reply.op == protocol.MISSING and reply.fields.get("lease") == protocol.HELD:
-            message = protocol.wait(key, self.clock(), self.wait_ms)  # judged when it arrives: after its fetch
+        if reply is not None and reply.op == protocol.MISSING and self.wait_ms > 0:
+            message = protocol.claim(key, self.clock(), self.wait_ms, os.getpid())
             reply = client.request(self.socket_path, message, self.wait_ms / 1000 + WAIT_SLACK)
         if reply is None or reply.op != protocol.FOUND:
             return None
