@@ -261,3 +261,63 @@ def test_a_wait_ends_when_the_holder_leaves_and_at_its_deadline() -> None:
 
     timed_out, left = trio.run(scenario, clock=trio.testing.MockClock(autojump_threshold=0))
     assert 0.3 <= timed_out < 0.4 and left <= HOLDER_CHECK
+
+
+def test_a_hello_proves_membership_only_from_and_for_the_peers_it_names() -> None:
+    from ghcache.daemon.members import HELLO, HELLO_REPLY, Hello
+
+    hello = Hello("alice", "bob", "n1", ["/ip4/127.0.0.1/tcp/1/p2p/alice"], True, [])
+    sealed = hello.seal(OURS, HELLO)
+    assert Hello.open(OURS, HELLO, sealed, "alice", "bob").addrs == hello.addrs
+    with pytest.raises(Rejected):  # mallory replays alice's hello to bob
+        Hello.open(OURS, HELLO, sealed, "mallory", "bob")
+    with pytest.raises(Rejected):  # or to carol
+        Hello.open(OURS, HELLO, sealed, "alice", "carol")
+    with pytest.raises(Rejected):  # a hello is not a reply
+        Hello.open(OURS, HELLO_REPLY, sealed, "alice", "bob")
+    with pytest.raises(Rejected):
+        Hello.open(Sharing.from_secret("team", b"guess"), HELLO, sealed, "alice", "bob")
+
+
+def test_every_member_picks_the_same_home_and_a_leaver_moves_only_its_keys() -> None:
+    from ghcache.daemon.members import Hello, Members
+
+    def view(me: str, others: list[str]) -> Members:
+        members = Members(me, reachable=True)
+        for peer in others:
+            members.admit(peer, Hello(peer, me, "", [f"/ip4/127.0.0.1/tcp/1/p2p/{peer}"], True, []), time.time())
+        return members
+
+    everyone = [f"peer{index}" for index in range(8)]
+    keys = [f"{index:032x}" for index in range(200)]
+
+    def homes(peers: list[str]) -> list[dict[str, str]]:
+        views = [view(me, [peer for peer in peers if peer != me]) for me in peers]
+        return [{key: members.ranked(key, set(peers))[0] or members.me for key in keys} for members in views]
+
+    before = homes(everyone)
+    assert all(seen == before[0] for seen in before)  # one home per key, whoever asks
+    after = homes(everyone[:-1])
+    moved = {key for key in keys if after[0][key] != before[0][key]}
+    assert moved == {key for key in keys if before[0][key] == everyone[-1]}
+    unreachable = Members("runner", reachable=False)
+    assert unreachable.ranked(keys[0], set()) == [""]  # alone it must fetch itself...
+    unreachable.admit("relay", Hello("relay", "runner", "", ["/ip4/127.0.0.1/tcp/1/p2p/relay"], True, []), 0)
+    assert unreachable.ranked(keys[0], {"relay"}) == ["relay"]  # ...and is never a home otherwise
+
+
+def test_tombstones_are_sealed_bounded_and_applied_once(tmp_path: Path) -> None:
+    from ghcache import invalidation
+    from ghcache.daemon.tombstones import MAX_FUTURE, Tombstone
+
+    now = time.time()
+    sealed = Tombstone("github.com", "github.com/octo/hello", ("issues",), now).seal(OURS)
+    opened = Tombstone.open(OURS, sealed)
+    assert opened.apply(str(tmp_path)) and not opened.apply(str(tmp_path))  # news once, then not: the flood ends
+    assert invalidation.last_write(str(tmp_path), "github.com", "github.com/octo/hello", "issues") == now
+    with pytest.raises(Rejected):
+        Tombstone.open(Sharing.from_secret("team", b"guess"), sealed)
+    with pytest.raises(Rejected):  # far in the future: it would make everything stale for long
+        Tombstone.open(OURS, Tombstone("h", "r", ("issues",), now + 2 * MAX_FUTURE).seal(OURS))
+    with pytest.raises(Rejected):
+        Tombstone.open(OURS, OURS.seal("tombstone", b'{"host":"h","repo":"","classes":["x"],"time":1}'))
