@@ -49,7 +49,8 @@ from .sharing import Rejected, Sharing
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PEER_PROTOCOL = TProtocol(protocol.PEER_PROTOCOL)
-FANOUT = 4  # peers asked at once for one key: hinted ones first, then the key's home and runners-up
+FANOUT = 4  # peers asked at once for one key at most: hinted ones first, then...
+RANKED_ASKED = 2  # ...the key's home and the runner-up (the home in a view that lacks one member)
 KEEP_INTERVAL = 1.0  # seconds between rounds of greeting new peers, dialling and pruning
 REDIAL_INTERVAL = 5.0  # an address (bootstrap or exchanged) is dialled at most this often
 GREET_INTERVAL = 10.0  # every connected peer is greeted this often: members refresh what they exchange,
@@ -218,11 +219,13 @@ class PeerNet:
 
     async def fetch(self, wire_key: str, accept: Callable[[bytes], T | None], timeout: float) -> T | None:
         """The first sealed entry a member sends that `accept` takes, asking at most FANOUT of them
-        at once: those that announced it, then its home and the runners-up. The first valid one
+        at once: those that announced it, then its home and the runner-up (every entry is stored at
+        its home, so a cold miss costs two requests however big the mesh). The first valid one
         wins and the rest are cancelled; junk and failures are skipped."""
         members = set(self.member_ids())
-        hinted = [peer for peer in self.hints.holders.get(wire_key, ()) if peer in members]
-        chosen = list(dict.fromkeys([*hinted, *(peer for peer in self.ranked(wire_key) if peer)]))[:FANOUT]
+        hinted = [peer for peer in self.hints.holders.get(wire_key, ()) if peer in members][: FANOUT - 1]
+        ranked = [peer for peer in self.ranked(wire_key) if peer][:RANKED_ASKED]
+        chosen = list(dict.fromkeys([*hinted, *ranked]))[:FANOUT]
         results: list[T] = []
         request = protocol.peer_get(wire_key)
 
