@@ -154,7 +154,9 @@ def run_write(settings: Settings, real_gh: str, args: list[str], decision: polic
     try:
         repo, _branch = keys.repo_context(decision, env, os.getcwd())
         repo = repo or invalidation.ANY_REPO
-        invalidation.mark(settings.cache_dir, keys.host(env), repo, decision.invalidates, settings.now())
+        when = settings.now()
+        invalidation.mark(settings.cache_dir, keys.host(env), repo, decision.invalidates, when)
+        PeerStore.for_settings(settings, env).invalidate(keys.host(env), repo, decision.invalidates, when)
         stats.record(settings.cache_dir, "write", "upstream")
     except OSError:
         warn("could not record a write; cached reads of this repo may be stale until they expire")
