@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import secret_rules as rules
+from .caps import cap_text
 
 REDACTED = "[REDACTED]"
 MAX_TEXT = 65_536
@@ -54,7 +55,6 @@ _NAME_WORDS = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Exit|Interrupt)$")
 # An argv item whose value is the next item: `--token X`, `-p X`, `password: X`.
 _NAME_ITEM = re.compile(r"(?i)^(?:--?([A-Za-z][A-Za-z0-9_.-]{0,80})|([A-Za-z_][A-Za-z0-9_.-]{0,80})[:=])$")
-_BOUNDARY = re.compile(r"\s")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -192,34 +192,6 @@ def is_secret_name(name: str) -> bool:
     if _SECRET_NAME.search(name):
         return True
     return any(word.lower() in SECRET_NAME_WORDS for word in _NAME_WORDS.findall(name))
-
-
-def cap_text(text: str, limit: int, keep_tail: bool = False) -> str:
-    """`text` cut to about `limit` characters, saying how much was cut.
-
-    The cut never leaves part of a word: the piece of a token on either side of it is dropped too, so a
-    secret split by the cut cannot escape redaction as two halves no rule recognises.
-    """
-    if len(text) <= limit:
-        return text
-    if not keep_tail:
-        head = _before_word(text[:limit])
-        return f"{head}… [{len(text) - len(head)} characters cut]"
-    half = limit // 2
-    head, tail = _before_word(text[:half]), _after_word(text[-half:])
-    return f"{head}\n… [{len(text) - len(head) - len(tail)} characters cut] …\n{tail}"
-
-
-def _before_word(head: str) -> str:
-    """`head` without its last, possibly cut, word (at most 4 KB of it; a longer run goes whole)."""
-    window = head[-4096:]
-    spaces = [m.start() for m in _BOUNDARY.finditer(window)]
-    return head[: len(head) - len(window) + spaces[-1] + 1] if spaces else head[: len(head) - len(window)]
-
-
-def _after_word(tail: str) -> str:
-    match = _BOUNDARY.search(tail, 0, 4096)
-    return tail[match.start() :] if match else tail[4096:]
 
 
 def _user_name() -> str | None:

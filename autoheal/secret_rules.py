@@ -45,7 +45,7 @@ TOKENS: tuple[Rule, ...] = (
     _rule(
         "aws-access-key-id",
         "cloud",
-        _W + r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}" + _E,
+        _W + r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}" + _E,
         ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"),
     ),
     _rule("gcp-api-key", "cloud", _W + r"AIza[0-9A-Za-z_-]{35}" + r"(?![A-Za-z0-9_-])", ("AIza",)),
