@@ -56,6 +56,7 @@ _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Exit|Interrupt)$")
 # An argv item whose value is the next item: `--token X`, `-p X`, `password: X`.
 _NAME_ITEM = re.compile(r"(?i)^(?:--?([A-Za-z][A-Za-z0-9_.-]{0,80})|([A-Za-z_][A-Za-z0-9_.-]{0,80})[:=])$")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_ENDS_VALUE = re.compile(r"[\s,;:)\]}&\\]|$")
 
 
 class Scrubber:
@@ -248,9 +249,23 @@ def _redact_named_values(text: str, names: re.Pattern[str]) -> str:
             continue
         if name in PATH_NAMES and value.group(0).lstrip("'\"").startswith(("/", "~")):
             continue
-        out += [text[pos : match.end()], _same_quotes(value.group(0))]
-        pos = value.end()
+        end = _closing_quote(text, value.start(), value.end())
+        out += [text[pos : match.end()], _same_quotes(text[value.start() : end])]
+        pos = end
     return "".join(out) + text[pos:] if out else text
+
+
+def _closing_quote(text: str, start: int, end: int) -> int:
+    """Where a quoted value really ends: a quote followed by more of the word (`"pa\\"ss x"`, an escape
+    seen through one more level of quoting) did not close it, so the value runs on to a quote that does."""
+    quote = text[end - 1] if end > start and text[end - 1] in "\"'" else ""
+    limit = min(len(text), start + 2000)
+    while quote and end < limit and not _ENDS_VALUE.match(text, end):
+        found = text.find(quote, end, limit)
+        if found < 0:
+            break
+        end = found + 1
+    return end
 
 
 def _same_quotes(value: str) -> str:

@@ -205,10 +205,10 @@ SSHPASS = re.compile(
 
 # `name = value`, `name: value`, `"name": "value"`, `--name value`, `--name=value`: the name is checked
 # by `is_secret_name` in code, the value by VALUE.
-ASSIGNMENT_NAME = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,80})(\\?[\"']?)([ \t]{0,8}[:=][ \t]{0,8})")
+ASSIGNMENT_NAME = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,80})(\\{0,4}[\"']?)([ \t]{0,8}[:=][ \t]{0,8})")
 FLAG_NAME = re.compile(r"(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_.-]{0,80})(=|[ \t]{1,8})")
 VALUE = re.compile(
-    r"""\\"(?:(?!\\")[^\n]){0,2000}\\"|"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|\[[^\]\n]{0,2000}\]"""
+    r"""\\{1,4}"[^"\n]{0,2000}"|"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|\[[^\]\n]{0,2000}\]"""
     r"""|\\?["']?[^\s'",;&}\])\\]{1,2000}"""
 )
 
