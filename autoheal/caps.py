@@ -2,7 +2,7 @@
 
 A program can put anything in an exception message (10 MB of JSON, a whole file); the report keeps enough
 to diagnose the crash and a note of what was cut, so scrubbing and rendering stay fast whatever it put
-there. The caps are documented in the README ("What is captured").
+there. The caps are documented in the README ("What is scrubbed").
 """
 
 from __future__ import annotations
