@@ -26,7 +26,7 @@ ITEMS = 100  # entries of a mapping or list (environment, packages, context)
 DEPTH = 4  # nesting of context values
 
 # A cut may fall between these; never inside a run of the characters tokens are made of.
-_BOUNDARY = re.compile(r"[^A-Za-z0-9_+/=.~%-]")
+_BOUNDARY = re.compile(r"[\s\"'`,;()\[\]{}<>|]")
 
 
 def cap_text(text: str, limit: int, keep_tail: bool = False) -> str:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from scrub.corpus import FAMILIES, FORMATS, Format, Sample, rand
 
+from autoheal import caps
 from autoheal.jsreport import to_report
 from autoheal.pipeline import prepare
 from autoheal.report import ChainedException, Frame, Report, render_body, render_occurrence, to_dict
@@ -151,3 +152,14 @@ def test_pwd_and_oldpwd_stay_readable_paths():
 def test_a_key_logged_line_by_line_is_redacted_in_every_line():
     lines = ["-----BEGIN OPENSSH PRIVATE KEY-----", rand(70), rand(70), "-----END OPENSSH PRIVATE KEY-----", "next"]
     assert scrubber().scrub(lines) == [REDACTED] * 4 + ["next"]
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f.one_line and len(f.sample().core) >= 24], ids=lambda f: f.name)
+def test_a_cap_that_falls_inside_a_secret_leaves_no_piece_of_it(fmt: Format):
+    sample = fmt.sample()
+    start = caps.MESSAGE - len(sample.text) // 2  # the message cap cuts the sample in two
+    message = "x" * (start - 1) + " " + sample.text + " and more"
+    clean = prepare(Report(source="cli-error", exc_type="E", message=message, frames=[]), scrubber())
+    pieces = {sample.core[i : i + 12] for i in range(len(sample.core) - 11)}
+    assert "characters cut" in clean.message or clean.message.endswith(REDACTED)  # a header runs to the line end
+    assert [p for p in pieces if p in clean.message] == []
