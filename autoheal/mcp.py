@@ -18,6 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
+from autoheal.caps import cap_text
 from autoheal.handoff import Handoff
 
 SOURCE = "mcp-tool"
@@ -157,13 +158,13 @@ def _plain(value: Any, depth: int = 4) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        return value[:MAX_ARG_CHARS]
+        return cap_text(value, MAX_ARG_CHARS)  # never half a token: the scrubber could not recognise it
     if isinstance(value, dict) and len(value) <= 50 and depth:
         return {str(k)[:100]: _plain(v, depth - 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and len(value) <= 50 and depth:
         return [_plain(v, depth - 1) for v in value]
     try:
-        return repr(value)[:MAX_ARG_CHARS]
+        return cap_text(repr(value), MAX_ARG_CHARS)
     except Exception:
         return f"<{type(value).__name__}>"
 

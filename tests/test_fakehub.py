@@ -276,6 +276,30 @@ def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
     assert all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
 
 
+def test_text_past_githubs_limits_is_a_422(hub: FakeHub) -> None:
+    client = direct(hub)
+    issues = f"{hub.api_url}/repos/octo/hello/issues"
+
+    def post(url: str, body: dict) -> tuple[int, dict]:
+        reply = client.request("POST", url, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        return reply.status, json.loads(reply.data)
+
+    assert post(issues, {"title": "t" * 256, "body": "b" * 65_536})[0] == 201
+    for body, field in (({"title": "t" * 257}, "title"), ({"title": "t", "body": "b" * 65_537}, "body")):
+        status, error = post(issues, body)
+        assert status == 422 and error["message"] == "Validation Failed"
+        assert error["errors"] == [
+            {
+                "resource": "Issue",
+                "code": "custom",
+                "field": field,
+                "message": f"{field} is too long (maximum is {256 if field == 'title' else 65536} characters)",
+            }
+        ]
+    status, error = post(f"{issues}/1/comments", {"body": "b" * 65_537})
+    assert status == 422 and error["errors"][0]["resource"] == "IssueComment"
+
+
 def test_assign_copilot_with_agent_assignment(hub: FakeHub) -> None:
     body = {
         "assignees": ["copilot-swe-agent[bot]"],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autoheal.report import Report
+from autoheal.report import Report, runnable
 
 from .crash import innermost_app_frame, short_type
 from .markdown import code, fenced
@@ -133,6 +133,8 @@ def copilot_instructions(number: int, report: Report) -> str:
 
 
 def _reproduce_command(report: Report) -> str:
+    if not runnable(report):  # what anyone could send is never offered as a command
+        return ""
     return " ".join(["python", *report.argv]) if report.argv and report.argv[0].endswith(".py") else ""
 
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autoheal.report import Report
+from autoheal.report import Report, runnable
 
 from . import deps
 from .crash import locate, locate_dir, short_type
@@ -59,6 +59,8 @@ class Verification:
 
 def reproduction(report: Report, tree: Path) -> tuple[list[str], Path] | str:
     """(script and arguments, working directory) inside the checkout, or why the crash cannot be re-run."""
+    if not runnable(report):
+        return "the report came from the public JS endpoint: its content is data, never a command to run"
     if not report.argv or not report.argv[0].endswith(".py"):
         return "the report records no Python script to run"
     script = locate(tree, report.argv[0], report.cwd)

@@ -263,12 +263,26 @@ def list_issues(call: Call, owner: str, name: str) -> Reply:
     return paginate(call, by_sort(call, items), lambda i: render.issue(call, repo, i))
 
 
+TEXT_LIMITS = {"title": 256, "body": 65_536}  # GitHub's, in characters, for issues, pulls and comments
+
+
+def check_text_limits(resource: str, data: dict[str, Any]) -> None:
+    """Past GitHub's limits, its answer: 422 with a custom validation error naming the field."""
+    for field_name, limit in TEXT_LIMITS.items():
+        value = data.get(field_name)
+        if isinstance(value, str) and len(value) > limit:
+            message = f"{field_name} is too long (maximum is {limit} characters)"
+            error = {"resource": resource, "code": "custom", "field": field_name, "message": message}
+            raise ApiError(422, "Validation Failed", errors=[error])
+
+
 @route("POST", r"{REPO}/issues")
 def create_issue(call: Call, owner: str, name: str) -> Reply:
     repo = writable_repo(call, owner, name)
     data = call.json()
     if not data.get("title"):
         raise invalid("Issue", "title")
+    check_text_limits("Issue", data)
     item = call.store.add_issue(
         repo.full_name,
         str(data["title"]),  # the schema also takes a number; GitHub stores the text
@@ -296,6 +310,7 @@ def update_issue(call: Call, owner: str, name: str, number: str) -> Reply:
 
 def apply_issue_edit(call: Call, repo: Repo, item: Issue, data: dict[str, Any]) -> None:
     """The PATCH semantics shared by issues and pulls: only the given fields change."""
+    check_text_limits("PullRequest" if item.pull else "Issue", data)
     for key in ("title", "body"):
         if key in data:
             setattr(item, key, "" if data[key] is None else str(data[key]))
@@ -344,6 +359,7 @@ def create_comment(call: Call, owner: str, name: str, number: str) -> Reply:
     body = call.json().get("body")
     if not body:
         raise invalid("IssueComment", "body")
+    check_text_limits("IssueComment", {"body": body})
     item = call.store.add_comment(repo.full_name, int(number), body, author=call.viewer or "ghost")
     return Reply(201, render.comment(call, repo, item))
 
@@ -361,6 +377,7 @@ def update_comment(call: Call, owner: str, name: str, comment_id: str) -> Reply:
     body = call.json().get("body")
     if not body:
         raise invalid("IssueComment", "body")
+    check_text_limits("IssueComment", {"body": body})
     item.body, item.updated_at = body, now()
     return Reply(200, render.comment(call, repo, item))
 
