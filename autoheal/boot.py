@@ -4,9 +4,11 @@ or, installed with `--sitecustomize`, as the venv's `sitecustomize.py`.
 
 `autoheal install` copies this file to site-packages (as `_autoheal_boot.py` or
 `sitecustomize.py`) and the rest of autoheal (with urllib3 and platformdirs) to `_autoheal_lib/`.
-At start-up it only chains `sys.excepthook` and arranges for two more hooks
-to be set the moment the program itself imports `threading` (its excepthook)
-and `logging` (the log ring buffer); nothing else is imported until a crash.
+At start-up it only chains `sys.excepthook` and `sys.unraisablehook`, registers an
+exit check (for a host that replaces sys.excepthook later), and arranges for more hooks
+to be set the moment the program itself imports `threading` (its excepthook), `logging`
+(the log ring buffer), `asyncio` (the loop's exception handler) and `multiprocessing`
+(children's crashes); nothing else is imported until a crash.
 
 Importing the module installs the hook, so the `.pth` line is a bare import:
 `site` compiles that line at every start-up, twice in a venv. As `sitecustomize`
@@ -33,8 +35,17 @@ def install():
         return
     if getattr(sys.excepthook, "autoheal", False):
         return
+    import atexit
+
     sys.excepthook = _chained(sys.excepthook, "autoheal.hooks.excepthook")
-    for name, callback in (("threading", _chain_threading), ("logging", _record_logs)):
+    sys.unraisablehook = _chained(sys.unraisablehook, "autoheal.hooks.unraisable")
+    atexit.register(_unseen_at_exit)  # registered first, so it runs after the program's own callbacks
+    for name, callback in (
+        ("threading", _chain_threading),
+        ("logging", _record_logs),
+        ("asyncio.base_events", _chain_asyncio),
+        ("multiprocessing.process", _chain_processes),
+    ):
         if name in sys.modules:
             callback(sys.modules[name])
         else:
@@ -62,6 +73,51 @@ def _chain_threading(threading):
 
 def _record_logs(logging):
     _run("autoheal.logbuffer", "attach")
+
+
+def _unseen_at_exit():
+    """The uncaught exception Python recorded, if a replaced sys.excepthook kept it from ours."""
+    exc = getattr(sys, "last_value", None)
+    if exc is not None and not getattr(exc, "__autoheal_reported__", False):
+        _run("autoheal.hooks.excepthook", "handle_unseen", exc)
+
+
+def _chain_asyncio(base_events):
+    loop = base_events.BaseEventLoop
+    handler = loop.default_exception_handler
+
+    def default_exception_handler(self, context):
+        try:
+            handler(self, context)
+        finally:
+            _run("autoheal.hooks.loops", "handle", context)
+
+    loop.default_exception_handler = default_exception_handler
+
+
+def _chain_processes(process):
+    """multiprocessing catches a child's exception itself: see it in run(), report it once it is printed."""
+    bootstrap = process.BaseProcess._bootstrap
+
+    def _bootstrap(self, *args, **kwargs):
+        failed = []
+        run = self.run
+
+        def watched_run():
+            try:
+                run()
+            except BaseException as exc:
+                failed.append(exc)
+                raise
+
+        self.run = watched_run
+        try:
+            return bootstrap(self, *args, **kwargs)
+        finally:
+            if failed:
+                _run("autoheal.hooks.processes", "handle", failed[0], self.name)
+
+    process.BaseProcess._bootstrap = _bootstrap
 
 
 def _run(module, function, *args):

@@ -39,6 +39,7 @@ ENV_ALLOWLIST = (
     "PYTHONDONTWRITEBYTECODE",
 )
 MAX_CHAIN = 10
+MAX_FRAMES = 200  # a RecursionError has ~1000; its repeats say nothing more
 
 
 def capture_exception(
@@ -78,8 +79,11 @@ def capture_exception(
 
 
 def frames_of(tb: TracebackType | None) -> list[Frame]:
-    """Outermost call first, like a printed traceback."""
-    return [_frame(frame, lineno) for frame, lineno in traceback.walk_tb(tb)]
+    """Outermost call first, like a printed traceback; past MAX_FRAMES (deep recursion) the middle is left out."""
+    walked = list(traceback.walk_tb(tb))
+    if len(walked) > MAX_FRAMES:
+        walked = walked[: MAX_FRAMES // 2] + walked[-MAX_FRAMES // 2 :]
+    return [_frame(frame, lineno) for frame, lineno in walked]
 
 
 def type_name(exc: BaseException) -> str:

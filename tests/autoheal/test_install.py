@@ -122,7 +122,7 @@ def test_sitecustomize_mode_runs_the_venvs_own_first_as_sitecustomize(tmp_path, 
     _add_own_sitecustomize(venv, own)
     install.install(venv, install.SITECUSTOMIZE_MODE)
     code = "import sys, sitecustomize\nprint(sys.SITECUSTOMIZED, sitecustomize.VALUE)\nraise ValueError('late')\n"
-    result = run_script(venv, code, env)
+    result = run_script(venv, code, {**env, "AUTOHEAL_QUIET": "1"})
     assert (result.returncode, result.stdout, result.stderr) == (1, "sitecustomize 42\nown hook saw late\n", "")
     assert [i.title for i in autoheal_issues(hub)] == ["ValueError: late"]
 
@@ -152,7 +152,7 @@ def test_an_error_in_the_venvs_own_sitecustomize_prints_as_before_and_the_hook_s
         _add_own_sitecustomize(venv, broken)
     install.install(hooked, install.SITECUSTOMIZE_MODE)
     code = "import sys\nprint(sys.SITECUSTOMIZED, 'sitecustomize' in sys.modules)\nraise OSError('crash')\n"
-    without, with_hook = run_script(plain, code, env), run_script(hooked, code, env)
+    without, with_hook = run_script(plain, code, env), run_script(hooked, code, {**env, "AUTOHEAL_QUIET": "1"})
     assert "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nValueError: broken customize\n" in without.stderr
     assert (with_hook.returncode, with_hook.stdout, with_hook.stderr) == (
         without.returncode,
