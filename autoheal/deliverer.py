@@ -30,23 +30,37 @@ def start() -> str | None:
         return "no Python executable to deliver with"
     import subprocess
 
-    root = str(Path(__file__).resolve().parent.parent)  # holds `autoheal` (a directory, or the zipapp)
-    path = [root, *(p for p in sys.path[1:] if p and p != root)]  # sys.path[0], the program's own dir, can shadow
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     try:
         subprocess.Popen(
-            [sys.executable, "-S", "-c", _ENTRY],
+            _command(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd="/",
-            env=env,
+            env=_environment(),
             start_new_session=True,
             close_fds=True,
         )
     except (OSError, ValueError) as e:
         return f"cannot start the background delivery ({type(e).__name__})"
     return None
+
+
+def become() -> None:
+    """Turn this (already detached, forked) process into a deliverer; returns only if exec failed."""
+    if sys.executable:
+        os.chdir("/")
+        os.execve(sys.executable, _command(), _environment())
+
+
+def _command() -> list[str]:
+    return [sys.executable, "-S", "-c", _ENTRY]
+
+
+def _environment() -> dict[str, str]:
+    root = str(Path(__file__).resolve().parent.parent)  # holds `autoheal` (a directory, or the zipapp)
+    path = [root, *(p for p in sys.path[1:] if p and p != root)]  # sys.path[0], the program's own dir, can shadow
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config as config_module
 from .config import Config
@@ -21,11 +22,11 @@ from .fingerprint import fingerprint, python_frame_key
 from .report import Frame, Report, render_body
 from .scrub import Scrubber
 from .sinks import Outcome
-from .sinks.github import GitHubSink, OverBudget
-from .sinks.github_api import GitHubApi, GitHubRejected, GitHubUnavailable
 from .sinks.spool import Spool
 from .state import Ledger
-from .token import find_token
+
+if TYPE_CHECKING:  # the GitHub half (urllib3) is imported only to deliver: a crash that just spools skips it
+    from .sinks.github import GitHubSink
 
 # What GitHub answers about one report (its content), not about the token, the repository or the moment:
 # that report is set aside with the reason and the others are delivered. 401/403/404 stop delivery instead.
@@ -155,6 +156,10 @@ def _connect(config: Config, ledger: Ledger, deadline: float) -> tuple[GitHubSin
     wait = ledger.wait_until() - time.time()
     if wait > 0:
         return None, f"GitHub rate limit: waiting {int(wait)} s more"
+    from .sinks.github import GitHubSink
+    from .sinks.github_api import GitHubApi
+    from .token import find_token
+
     token, _ = find_token(timeout=min(2.0, deadline - time.monotonic()))
     if token is None:
         return None, "no GitHub token (set GITHUB_TOKEN or run `gh auth login`)"
@@ -163,6 +168,9 @@ def _connect(config: Config, ledger: Ledger, deadline: float) -> tuple[GitHubSin
 
 
 def _deliver_one(spool: Spool, sink: GitHubSink | None, reason: str | None, path: Path) -> Outcome:
+    from .sinks.github import OverBudget
+    from .sinks.github_api import GitHubRejected, GitHubUnavailable
+
     report = spool.load(path)
     if report is None:
         return Outcome("skipped", reason="gone or unreadable")

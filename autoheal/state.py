@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,9 @@ RECENT_DELIVERIES = 20
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step, readable by the owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    # Not tempfile.mkstemp: importing tempfile would cost a crashing program more than the write itself.
+    tmp = path.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -101,7 +101,7 @@ class Ledger:
         known = read_json(self.directory / "machine.json", {}).get("id")
         if isinstance(known, str) and known:
             return known
-        made = uuid.uuid4().hex
+        made = os.urandom(16).hex()
         write_json(self.directory / "machine.json", {"id": made})
         return made
 

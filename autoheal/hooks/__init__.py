@@ -1,7 +1,9 @@
 """Reporting from inside a crash hook: quick, silent on any failure of its own, never twice for one exception.
 
-Outside GitHub Actions the report is only scrubbed and spooled here, and a detached process
-(`autoheal.deliverer`) sends it, so the crashing program exits without waiting for GitHub. Inside
+Outside GitHub Actions a detached process sends the report, so the crashing program exits without waiting
+for GitHub: where forking is safe (one thread, Linux) a forked copy of the process captures, scrubs and
+spools it and then becomes the deliverer (`autoheal.deliverer`), so the program pays one fork; elsewhere
+the report is scrubbed and spooled here and a deliverer is started. Inside
 Actions the runner ends every process of the job when it finishes, so the report is delivered before the
 program exits, within AUTOHEAL_TIMEOUT (what is not sent by then stays spooled, and is also handed to a
 deliverer). The user is told what happened in one stderr line, unless AUTOHEAL_QUIET is set.
@@ -11,15 +13,16 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
-from collections.abc import Callable
-from typing import Any
 
-from .. import config as config_module
-from ..capture import capture_exception
-from ..config import Config
-from ..sinks import Outcome
+from . import early
+
+TYPE_CHECKING = False  # not typing's: importing typing alone costs a crashing program milliseconds
+if TYPE_CHECKING:  # the rest is imported where used, so the fork path pays for none of it
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..config import Config
+    from ..sinks import Outcome
 
 _REPORTED = "__autoheal_reported__"
 _reported_ids: set[int] = set()  # for the rare exception that takes no attributes
@@ -32,6 +35,19 @@ def report_uncaught(
     wanted: Callable[[Config], bool] | None = None,
 ) -> None:
     """Capture and report `exc` once; `wanted` can turn this kind of report off by a setting."""
+    if already_reported(exc):
+        return
+    quick = early.settings() if wanted is None and _can_fork() else None
+    if quick is not None and quick["enabled"] and not quick["dry_run"] and _background(str(quick["delivery"])):
+        mark_reported(exc)
+        _fork_reporter(exc, source, context)
+        if not quick["quiet"]:
+            _tell("autoheal: reporting in the background (`autoheal status` shows the issue)")
+        return
+    if quick is not None and not quick["enabled"]:
+        return
+    from .. import config as config_module
+
     try:
         config = config_module.load()
     except config_module.ConfigError:
@@ -61,11 +77,15 @@ def mark_reported(exc: BaseException) -> bool:
     return True
 
 
-def in_background(config: Config, environ: dict[str, str] | None = None) -> bool:
+def in_background(config: Config) -> bool:
     """Deliver from a detached process? Not inside GitHub Actions, whose runner kills leftover processes."""
-    if config.delivery != "auto":
-        return config.delivery == "background"
-    return (os.environ if environ is None else environ).get("GITHUB_ACTIONS") != "true"
+    return _background(config.delivery)
+
+
+def _background(delivery: str) -> bool:
+    if delivery != "auto":
+        return delivery == "background"
+    return os.environ.get("GITHUB_ACTIONS") != "true"
 
 
 def describe(outcome: Outcome) -> str:
@@ -83,10 +103,69 @@ def describe(outcome: Outcome) -> str:
     return f"autoheal: spooled, not reported yet: {outcome.reason} (`autoheal flush` retries)"
 
 
+def _can_fork() -> bool:
+    """Forking is safe with one thread (another's locks would stay locked in the child) and on Linux (macOS
+    frameworks do not survive fork)."""
+    import _thread
+
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and _thread._count() == 0
+
+
+def _fork_reporter(exc: BaseException, source: str, context: dict[str, Any] | None) -> None:
+    """Leave the whole report to a detached copy of this process: the program pays one fork and a short wait.
+
+    The copy has the live exception, the logs and everything else the report needs; it detaches (its own
+    session, stdio on /dev/null), loads the settings, captures, scrubs and spools the report, then becomes
+    a deliverer. It never returns into the program: whatever happens in it ends with os._exit.
+    """
+    try:
+        first = os.fork()
+    except OSError:
+        return
+    if first:
+        try:
+            os.waitpid(first, 0)  # it forks once more and leaves at once, so the reporter is nobody's zombie
+        except OSError:
+            pass
+        return
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            _detach_stdio()
+            _report_from_copy(exc, source, context)
+    finally:
+        os._exit(0)
+
+
+def _report_from_copy(exc: BaseException, source: str, context: dict[str, Any] | None) -> None:
+    from .. import config as config_module
+
+    try:
+        config = config_module.load()
+    except config_module.ConfigError:
+        return
+    if config.enabled and not config.dry_run:
+        _spool_for_deliverer(exc, source, context, config, become_deliverer=True)
+
+
+def _detach_stdio() -> None:
+    """Nothing that waits for the program's output (a pipe's EOF) may wait for the reporter."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
 def _spool_for_deliverer(
-    exc: BaseException, source: str, context: dict[str, Any] | None, config: Config
+    exc: BaseException,
+    source: str,
+    context: dict[str, Any] | None,
+    config: Config,
+    become_deliverer: bool = False,
 ) -> Outcome | None:
     from .. import deliverer, pipeline
+    from ..capture import capture_exception
+    from ..sinks import Outcome
     from ..state import Ledger
 
     try:
@@ -96,6 +175,8 @@ def _spool_for_deliverer(
         _, report = pipeline.spool(report, config)
     except Exception:  # the host program must never see autoheal fail
         return None
+    if become_deliverer:
+        deliverer.become()
     problem = deliverer.start()
     if problem:
         return Outcome("spooled", report.fingerprint, reason=problem)
@@ -105,6 +186,11 @@ def _spool_for_deliverer(
 
 def _deliver_now(exc: BaseException, source: str, context: dict[str, Any] | None, config: Config) -> Outcome | None:
     """Deliver on a worker thread, waiting AUTOHEAL_TIMEOUT at most; the report stays spooled past that."""
+    import threading
+    import time
+
+    from ..sinks import Outcome
+
     deadline = time.monotonic() + config.timeout
     result: list[Outcome] = []
     args = (exc, source, context, config, deadline, result)
@@ -120,7 +206,7 @@ def _deliver_now(exc: BaseException, source: str, context: dict[str, Any] | None
     from .. import deliverer
 
     deliverer.start()  # takes over once this process lets go of the spool lock; may finish before the job ends
-    return Outcome("spooled", reason=f"not delivered within {config.timeout:g} s (`autoheal flush` in a later step)")
+    return Outcome("spooled", reason=f"not delivered within {config.timeout:g} s")
 
 
 def _report(
@@ -131,6 +217,9 @@ def _report(
     deadline: float,
     result: list[Outcome],
 ) -> None:
+    import time
+
+    from ..capture import capture_exception
     from ..pipeline import submit
 
     try:

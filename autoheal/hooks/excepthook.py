@@ -9,9 +9,12 @@ set, so `boot` hands it to `handle_unseen` at exit, and it is reported unless a 
 from __future__ import annotations
 
 import sys
-from types import TracebackType
 
 from . import already_reported, report_uncaught
+
+TYPE_CHECKING = False  # see autoheal.hooks: typing is not imported at a crash
+if TYPE_CHECKING:
+    from types import TracebackType
 
 
 def handle(exc_type: type[BaseException], exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -5,9 +5,11 @@ calls for these unless the program set its own handler (then the program deals w
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import report_uncaught
+
+TYPE_CHECKING = False  # see autoheal.hooks: typing is not imported at a crash
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def handle(context: dict[str, Any]) -> None:

@@ -8,9 +8,11 @@ are reported only with AUTOHEAL_UNRAISABLE=1.
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import report_uncaught
+
+TYPE_CHECKING = False  # see autoheal.hooks: typing is not imported at a crash
+if TYPE_CHECKING:
+    from typing import Any
 
 ATEXIT = "Exception ignored in atexit callback"
 

@@ -169,18 +169,18 @@ class GitHubSink:
         return Outcome("created", report.fingerprint, issue["number"], issue.get("html_url"))
 
     def _ensure_label(self, name: str) -> None:
+        """Create a label with autoheal's colour, once per machine; one that exists is left as it is."""
         if self.ledger.label_exists(name):
             return
-        if self.api.call("GET", f"/repos/{self.api.repo}/labels/{name}") is None:
-            try:
-                self._write(
-                    "POST",
-                    f"/repos/{self.api.repo}/labels",
-                    {"name": name, "color": LABEL_COLORS.get(name, "fbca04"), "description": "Filed by autoheal"},
-                )
-            except GitHubRejected as e:
-                if not (e.status == 422 and "already_exists" in e.codes):  # created meanwhile by someone else
-                    raise
+        try:
+            self._write(
+                "POST",
+                f"/repos/{self.api.repo}/labels",
+                {"name": name, "color": LABEL_COLORS.get(name, "fbca04"), "description": "Filed by autoheal"},
+            )
+        except GitHubRejected as e:
+            if not (e.status == 422 and "already_exists" in e.codes):
+                raise
         self.ledger.remember_label(name)
 
     # -- one more occurrence -----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -61,7 +62,7 @@ THREAD_CRASH = """
 def test_crash_files_one_issue(hooked_venv, hub, env):
     result = run_script(hooked_venv, CRASH, env)
     assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr.splitlines()[-1].startswith("autoheal: spooled; the issue is filed in the background")
+    assert result.stderr.splitlines()[-1] == "autoheal: reporting in the background (`autoheal status` shows the issue)"
     [issue] = wait_for_issues(hub)
     assert issue.title == "ValueError: item 7 is broken"
     assert set(issue.labels) >= {"auto-heal", "cli-error"}
@@ -71,10 +72,9 @@ def test_crash_files_one_issue(hooked_venv, hub, env):
     assert f"<!-- autoheal:fingerprint={data['fingerprint']} -->" in issue.body
     assert "loading item 7" in issue.body  # the log ring buffer
     assert wait_for_delivery(env)
-    again = run_script(hooked_venv, CRASH, env)
-    assert again.stderr.splitlines()[-1] == (
-        f"autoheal: reported as {issue_url(hub, issue)} (this occurrence is added in the background)"
-    )
+    [last] = json.loads(autoheal_cli(env, "status", "--json").stdout)["last_deliveries"]
+    assert (last["action"], last["url"]) == ("created", issue_url(hub, issue))
+    run_script(hooked_venv, CRASH, env)
     assert wait_for_count(hub, 2) == 2
 
 
