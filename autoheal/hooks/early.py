@@ -26,19 +26,18 @@ DEFAULTS: dict[str, object] = {"enabled": True, "dry_run": False, "quiet": False
 
 def settings() -> dict[str, object] | None:
     """enabled, dry_run, quiet and delivery as config.load() would resolve them, or None if unsure."""
-    values = dict(DEFAULTS)
-    raw = _file()
-    if raw is None:
+    in_file = _file()
+    if in_file is None:
         return None
     environ = os.environ
-    for name, variable in VARIABLES.items():
-        if environ.get(variable, "").strip():
-            raw[name] = environ[variable]
-    for name, value in raw.items():
-        parsed = _parse(name, value)
-        if parsed is None:
-            return None
-        values[name] = parsed
+    from_env = {name: environ[var] for name, var in VARIABLES.items() if environ.get(var, "").strip()}
+    values = dict(DEFAULTS)
+    for raw in (in_file, from_env):  # as config.load(): each value is checked, the environment wins
+        for name, value in raw.items():
+            parsed = _parse(name, value)
+            if parsed is None:
+                return None
+            values[name] = parsed
     return values
 
 
