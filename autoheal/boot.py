@@ -4,11 +4,12 @@ or, installed with `--sitecustomize`, as the venv's `sitecustomize.py`.
 
 `autoheal install` copies this file to site-packages (as `_autoheal_boot.py` or
 `sitecustomize.py`) and the rest of autoheal (with urllib3 and platformdirs) to `_autoheal_lib/`.
-At start-up it only chains `sys.excepthook` and `sys.unraisablehook`, registers an
-exit check (for a host that replaces sys.excepthook later), and arranges for more hooks
-to be set the moment the program itself imports `threading` (its excepthook), `logging`
-(the log ring buffer), `asyncio` (the loop's exception handler) and `multiprocessing`
-(children's crashes); nothing else is imported until a crash.
+At start-up it only chains `sys.excepthook` and `sys.unraisablehook`, and arranges for
+an exit check (for a host that replaces sys.excepthook later) to be registered at the
+program's first import, and for more hooks to be set the moment the program itself
+imports `threading` (its excepthook), `logging` (the log ring buffer), `asyncio` (the
+loop's exception handler) and `multiprocessing` (children's crashes); nothing else is
+imported until a crash.
 
 Importing the module installs the hook, so the `.pth` line is a bare import:
 `site` compiles that line at every start-up, twice in a venv. As `sitecustomize`
@@ -25,6 +26,7 @@ import sys
 _OFF = ("0", "false", "no", "off")
 _busy = set()  # thread ids inside autoheal: an error there must not be reported again
 _after_import = {}  # module name -> callback, run right after the program first imports it
+_exit_check = [True]  # until the first import registers it (see find_spec)
 _me = sys.modules[__name__]  # the meta-path finder; as `sitecustomize` it hands that name to the chained one
 
 
@@ -35,11 +37,8 @@ def install():
         return
     if getattr(sys.excepthook, "autoheal", False):
         return
-    import atexit
-
     sys.excepthook = _chained(sys.excepthook, "autoheal.hooks.excepthook")
     sys.unraisablehook = _chained(sys.unraisablehook, "autoheal.hooks.unraisable")
-    atexit.register(_unseen_at_exit)  # registered first, so it runs after the program's own callbacks
     for name, callback in (
         ("threading", _chain_threading),
         ("logging", _record_logs),
@@ -50,8 +49,7 @@ def install():
             callback(sys.modules[name])
         else:
             _after_import[name] = callback
-    if _after_import:
-        sys.meta_path.insert(0, _me)
+    sys.meta_path.insert(0, _me)  # also registers the exit check, at the program's first import
 
 
 def _chained(previous, module):
@@ -142,7 +140,16 @@ def _run(module, function, *args):
 
 
 def find_spec(name, path=None, target=None):
-    """Meta-path finder protocol (this module is on sys.meta_path): catch a watched module's import."""
+    """Meta-path finder protocol (this module is on sys.meta_path): catch a watched module's import.
+
+    The first import of the program also registers the exit check: only code that was imported can replace
+    sys.excepthook behind our back, and `python -c pass` pays nothing for the atexit module.
+    """
+    if _exit_check:
+        _exit_check.clear()
+        import atexit
+
+        atexit.register(_unseen_at_exit)  # early, so it runs after the program's own exit callbacks
     if name not in _after_import:
         return None
     for finder in sys.meta_path:
@@ -150,7 +157,7 @@ def find_spec(name, path=None, target=None):
         spec = find(name, path, target) if finder is not _me and find else None
         if spec is not None and spec.loader is not None:
             spec.loader = _load_then(spec.loader, _after_import.pop(name))
-            if not _after_import:
+            if not _after_import and _me in sys.meta_path:
                 sys.meta_path.remove(_me)
             return spec
     return None

@@ -129,8 +129,9 @@ def _fork_reporter(exc: BaseException, source: str, context: dict[str, Any] | No
             pass
         return
     try:
-        os.setsid()
         if os.fork() == 0:
+            os.setsid()
+            os.nice(10)  # the program's own work (and the rest of its exit) comes first
             _detach_stdio()
             _report_from_copy(exc, source, context)
     finally:

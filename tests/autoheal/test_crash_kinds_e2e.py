@@ -95,10 +95,10 @@ Handle()
 """
 
 REPLACED_HOOK = """
-import sys
+import sys, traceback
 
 def my_hook(kind, value, tb):
-    sys.stderr.write(f"my app failed: {value}\\n")
+    sys.stderr.write("my app failed:\\n" + "".join(traceback.format_exception(kind, value, tb)))
 
 sys.excepthook = my_hook  # not chained: IPython-style hosts do this
 
