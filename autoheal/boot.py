@@ -23,14 +23,21 @@ and a live `os` makes finalization clear os, posixpath and stat one name at a ti
 
 import sys
 
+TYPE_CHECKING = False  # types are in comments: annotations would cost every interpreter of the venv
+if TYPE_CHECKING:  # used in the type comments, which ruff does not read
+    from collections.abc import Callable  # noqa: F401
+    from importlib.machinery import ModuleSpec  # noqa: F401
+    from typing import Any  # noqa: F401
+
 _OFF = ("0", "false", "no", "off")
-_busy = set()  # thread ids inside autoheal: an error there must not be reported again
-_after_import = {}  # module name -> callback, run right after the program first imports it
-_exit_check = [True]  # until the first import registers it (see find_spec)
+_busy = set()  # type: set[int]  # thread ids inside autoheal: an error there must not be reported again
+_after_import = {}  # type: dict[str, Callable[[Any], None]]  # module name -> callback, run once it is imported
+_exit_check = [True]  # type: list[bool]  # until the first import registers it (see find_spec)
 _me = sys.modules[__name__]  # the meta-path finder; as `sitecustomize` it hands that name to the chained one
 
 
 def install():
+    # type: () -> None
     import os
 
     if os.environ.get("AUTOHEAL_ENABLED", "").strip().lower() in _OFF:
@@ -53,27 +60,32 @@ def install():
 
 
 def _chained(previous, module):
+    # type: (Callable[..., Any], str) -> Callable[..., None]
     """A hook that calls `previous` (the user's traceback first, unchanged), then autoheal's `module`.handle."""
 
     def hook(*args):
+        # type: (*Any) -> None
         try:
             previous(*args)
         finally:
             _run(module, "handle", *args)
 
-    hook.autoheal = True
+    hook.autoheal = True  # type: ignore[attr-defined]
     return hook
 
 
 def _chain_threading(threading):
+    # type: (Any) -> None
     threading.excepthook = _chained(threading.excepthook, "autoheal.hooks.threads")
 
 
 def _record_logs(logging):
+    # type: (Any) -> None
     _run("autoheal.logbuffer", "attach")
 
 
 def _unseen_at_exit():
+    # type: () -> None
     """The uncaught exception Python recorded, if a replaced sys.excepthook kept it from ours."""
     exc = getattr(sys, "last_value", None)
     if exc is not None and not getattr(exc, "__autoheal_reported__", False):
@@ -81,10 +93,12 @@ def _unseen_at_exit():
 
 
 def _chain_asyncio(base_events):
+    # type: (Any) -> None
     loop = base_events.BaseEventLoop
     handler = loop.default_exception_handler
 
     def default_exception_handler(self, context):
+        # type: (Any, dict[str, Any]) -> None
         try:
             handler(self, context)
         finally:
@@ -94,14 +108,17 @@ def _chain_asyncio(base_events):
 
 
 def _chain_processes(process):
+    # type: (Any) -> None
     """multiprocessing catches a child's exception itself: see it in run(), report it once it is printed."""
     bootstrap = process.BaseProcess._bootstrap
 
     def _bootstrap(self, *args, **kwargs):
-        failed = []
+        # type: (Any, *Any, **Any) -> Any
+        failed = []  # type: list[BaseException]
         run = self.run
 
         def watched_run():
+            # type: () -> None
             try:
                 run()
             except BaseException as exc:
@@ -119,6 +136,7 @@ def _chain_processes(process):
 
 
 def _run(module, function, *args):
+    # type: (str, str, *Any) -> None
     """Call autoheal code; whatever goes wrong in it stays here."""
     import _thread
     import os
@@ -140,6 +158,7 @@ def _run(module, function, *args):
 
 
 def find_spec(name, path=None, target=None):
+    # type: (str, Any, Any) -> Any
     """Meta-path finder protocol (this module is on sys.meta_path): catch a watched module's import.
 
     The first import of the program also registers the exit check: only code that was imported can replace
@@ -164,24 +183,29 @@ def find_spec(name, path=None, target=None):
 
 
 def _load_then(loader, callback):
+    # type: (Any, Callable[[Any], None]) -> Any
     """Wrap a loader: load the module as usual, then hand it to the callback."""
 
     class LoadThen:
         def create_module(self, spec):
+            # type: (ModuleSpec) -> Any
             return loader.create_module(spec)
 
         def exec_module(self, module):
+            # type: (Any) -> None
             module.__loader__ = module.__spec__.loader = loader
             loader.exec_module(module)
             callback(module)
 
         def __getattr__(self, name):
+            # type: (str) -> Any
             return getattr(loader, name)
 
     return LoadThen()
 
 
 def _chain_sitecustomize():
+    # type: () -> None
     """Run the sitecustomize that `import sitecustomize` would have found without autoheal, as `sitecustomize`.
 
     It runs under its own name, so its globals, `import sitecustomize` and its errors (which `site`
@@ -191,12 +215,13 @@ def _chain_sitecustomize():
     from _frozen_importlib import module_from_spec
 
     spec = _find_chained()
-    if spec is not None:
+    if spec is not None and spec.loader is not None:
         sys.modules[__name__] = module = module_from_spec(spec)
         spec.loader.exec_module(module)
 
 
 def _find_chained():
+    # type: () -> ModuleSpec | None
     """The venv's own sitecustomize.py (install.CHAINED keeps it), else the next one along sys.path; or None.
 
     Earlier sys.path entries have none, or `site` would have imported that one instead of this module.

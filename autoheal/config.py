@@ -164,7 +164,7 @@ def read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
     try:
         data = json.loads(text) if text.strip() else {}
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         raise ConfigError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object")

@@ -228,8 +228,9 @@ def _move_module(site: Path, name: str, new_name: str) -> None:
 
 def _created_dirs(site: Path) -> list[str]:
     try:
-        return json.loads((site / LIB / "manifest.json").read_text(encoding="utf-8"))["created_dirs"]
-    except (OSError, ValueError, KeyError):
+        created = json.loads((site / LIB / "manifest.json").read_text(encoding="utf-8"))["created_dirs"]
+        return [str(name) for name in created]
+    except (OSError, ValueError, KeyError, TypeError):
         return []
 
 

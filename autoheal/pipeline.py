@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import config as config_module
 from .config import Config
@@ -66,8 +66,9 @@ def deliver_spooled(path: Path, report: Report, config: Config, deadline: float)
     finally:
         with _waiting_lock:
             by_neighbour = _waiting.pop(path)
-    if path in results or by_neighbour:
-        return results.get(path) or by_neighbour
+    outcome = results.get(path) or by_neighbour
+    if outcome is not None:
+        return outcome
     if not path.exists():
         return Outcome("skipped", report.fingerprint, reason="delivered by another process")
     return Outcome("spooled", report.fingerprint, reason="delivery is busy or out of time")
@@ -89,7 +90,7 @@ def _frame_key(source: str) -> Callable[[Frame], str]:
     return python_frame_key
 
 
-def issue_request(report: Report, config: Config) -> dict:
+def issue_request(report: Report, config: Config) -> dict[str, Any]:
     """The request that would open an issue for `report` (what `preview` shows)."""
     body = {"title": report.title, "body": render_body(report), "labels": [*config.labels, report.source]}
     return {"method": "POST", "path": f"/repos/{config.repo or 'OWNER/REPO'}/issues", "json": body}

@@ -60,11 +60,10 @@ class GitHubSink:
 
     def deliver(self, report: Report) -> Outcome:
         issue = self._known(report.fingerprint) or self._by_label(report.fingerprint)
-        if issue is None:
-            issue = self._open_or_join(report)
-            if isinstance(issue, Outcome):
-                return issue
-        return self._repeat(issue, report)
+        if issue is not None:
+            return self._repeat(issue, report)
+        found = self._open_or_join(report)
+        return found if isinstance(found, Outcome) else self._repeat(found, report)
 
     # -- finding the issue ---------------------------------------------------
     def _known(self, fingerprint: str) -> dict[str, Any] | None:

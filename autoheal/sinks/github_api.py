@@ -86,11 +86,11 @@ class GitHubApi:
         url: str | None = self.base + path
         fields: Mapping[str, str] | None = {"per_page": "100"}
         for _ in range(limit):
+            if not url:
+                break
             data, link = self._call("GET", url, None, fields)
             items += data or []
             url, fields = _next_link(link), None
-            if not url:
-                break
         return items
 
     def _call(self, method: str, url: str, body: Any, fields: Mapping[str, str] | None) -> tuple[Any, str]:

@@ -14,13 +14,7 @@ WORDS = ["1", "0", "true", "False", " yes ", "off", "", "maybe", "sync", "backgr
 FILE_VALUES = [None, True, False, "on", "no", "sync", "background", 1, "bogus"]
 
 
-def _cases():
-    names = list(early.VARIABLES)
-    for name, word, value in itertools.product(names, WORDS, FILE_VALUES):
-        yield name, word, value
-
-
-@pytest.mark.parametrize(("name", "word", "file_value"), list(_cases()))
+@pytest.mark.parametrize(("name", "word", "file_value"), list(itertools.product(early.VARIABLES, WORDS, FILE_VALUES)))
 def test_early_settings_agree_with_config_load(tmp_path, monkeypatch, name, word, file_value):
     config_file = tmp_path / "config.json"
     if file_value is not None:
