@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import linecache
 import os
-import platform
+import re
 import sys
-import sysconfig
+import time
 import traceback
-import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
-from . import logbuffer
 from .report import ChainedException, Frame, Report
 
 ENV_ALLOWLIST = (
@@ -39,6 +36,7 @@ ENV_ALLOWLIST = (
     "PYTHONDONTWRITEBYTECODE",
 )
 MAX_CHAIN = 10
+MAX_FRAMES = 200  # a RecursionError has ~1000; its repeats say nothing more
 
 
 def capture_exception(
@@ -59,27 +57,30 @@ def capture_exception(
         frames=frames,
         chain=chain,
         traceback_text=_traceback_text(exc),
-        logs=logbuffer.recent(max_log_lines),
+        logs=_recent_logs(max_log_lines),
         argv=list(sys.argv),
         cwd=_cwd(),
         runtime={
-            "implementation": platform.python_implementation(),
-            "version": platform.python_version(),
+            "implementation": _implementation(),
+            "version": ".".join(map(str, sys.version_info[:3])),
             "executable": sys.executable,
         },
-        platform=platform.platform(),
+        platform=_platform(),
         packages=_packages([*frames, *(f for c in chain for f in c.frames)]),
         env=_env([*ENV_ALLOWLIST, *env_allowlist]),
-        timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        trace_id=uuid.uuid4().hex,
+        timestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        trace_id=os.urandom(16).hex(),
         context=dict(context or {}),
         run_url=run_url(os.environ),
     )
 
 
 def frames_of(tb: TracebackType | None) -> list[Frame]:
-    """Outermost call first, like a printed traceback."""
-    return [_frame(frame, lineno) for frame, lineno in traceback.walk_tb(tb)]
+    """Outermost call first, like a printed traceback; past MAX_FRAMES (deep recursion) the middle is left out."""
+    walked = list(traceback.walk_tb(tb))
+    if len(walked) > MAX_FRAMES:
+        walked = walked[: MAX_FRAMES // 2] + walked[-MAX_FRAMES // 2 :]
+    return [_frame(frame, lineno) for frame, lineno in walked]
 
 
 def type_name(exc: BaseException) -> str:
@@ -138,25 +139,96 @@ def _chain(exc: BaseException) -> list[ChainedException]:
 
 
 def _library_dirs() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    keys = ("stdlib", "platstdlib", "purelib", "platlib")
-    return tuple({os.path.abspath(paths[k]) for k in keys if k in paths})
+    """The standard library (lib-dynload is inside it); installed packages are told by their directory name.
+
+    From where `os` was loaded, not sysconfig, whose data module costs a crashing program milliseconds.
+    """
+    return (os.path.dirname(os.path.abspath(os.__file__)),)
+
+
+def _recent_logs(count: int) -> list[str]:
+    """The log ring buffer, which exists only once the program imported logging (boot attaches it then)."""
+    if "logging" not in sys.modules:
+        return []
+    from . import logbuffer
+
+    return logbuffer.recent(count)
+
+
+def _implementation() -> str:
+    return {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name, sys.implementation.name)
+
+
+def _platform() -> str:
+    """What platform.platform() says (`Linux-6.1.0-amd64-x86_64-with-glibc2.36`), without its cost: it reads
+    the interpreter's binary to find the C library and may run `uname -p`, at the moment a crash must be quick."""
+    if not hasattr(os, "uname"):
+        import platform
+
+        return platform.platform()
+    uname = os.uname()
+    text = f"{uname.sysname}-{uname.release}-{uname.machine}"
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (ValueError, OSError):
+        libc = ""
+    name, _, version = libc.partition(" ")
+    return f"{text}-with-{name}{version}" if name and version else text
+
+
+_DIST_INFO = re.compile(r"([A-Za-z0-9][A-Za-z0-9._]*?)-([0-9][^-]*?)\.(?:dist-info|egg-info)")
 
 
 def _packages(frames: list[Frame]) -> dict[str, str]:
-    """Versions of the distributions that own the modules on the stack."""
-    from importlib import metadata
+    """Versions of the distributions that own the modules on the stack.
 
-    tops = {f.module.split(".")[0] for f in frames}
-    owners = metadata.packages_distributions()
+    Read from the `NAME-VERSION.dist-info` directory names on sys.path (and a distribution's top_level.txt
+    where its name is not its module's), not through importlib.metadata, whose imports (email, zipfile, csv...)
+    would cost a crashing program more than all of the rest of the report.
+    """
+    tops = sorted({f.module.split(".")[0] for f in frames} - {"__main__", "?"})
+    if not tops:
+        return {}
+    installed: dict[str, tuple[str, str, str]] = {}  # normalised name -> (name, version, directory)
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            match = _DIST_INFO.fullmatch(name)
+            if match:
+                installed.setdefault(_normalise(match.group(1)), (match.group(1), match.group(2), entry))
     versions: dict[str, str] = {}
-    for top in sorted(tops):
-        for dist in owners.get(top, []):
-            try:
-                versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                continue
+    for top in tops:
+        found = installed.get(_normalise(top)) or _owner_by_top_level(top, installed)
+        if found:
+            versions[found[0]] = found[1]
     return versions
+
+
+def _owner_by_top_level(top: str, installed: dict[str, tuple[str, str, str]]) -> tuple[str, str, str] | None:
+    """The distribution whose top_level.txt names `top` (PyYAML for yaml), among those beside the module."""
+    module = sys.modules.get(top)
+    where = getattr(module, "__file__", None)
+    if not where:
+        return None
+    site = os.path.dirname(os.path.dirname(where)) if where.endswith("__init__.py") else os.path.dirname(where)
+    for name, version, entry in installed.values():
+        if os.path.abspath(entry or ".") != site:
+            continue
+        for suffix in ("dist-info", "egg-info"):
+            try:
+                with open(os.path.join(entry, f"{name}-{version}.{suffix}", "top_level.txt"), encoding="utf-8") as f:
+                    if top in f.read().split():
+                        return name, version, entry
+            except OSError:
+                continue
+    return None
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _env(allowlist: list[str]) -> dict[str, str]:

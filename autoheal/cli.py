@@ -54,6 +54,8 @@ def status(as_json: bool = False) -> str:
         **config_module.describe(config),
         "token_source": token_source,
         "spooled": len(Spool(config.spool_dir).pending()),
+        "set_aside": Spool(config.spool_dir).set_aside_reports(),
+        "last_deliveries": ledger.deliveries()[-5:],
         "issues_opened_last_hour": ledger.issues_opened_last_hour(),
         "rate_limited_until": ledger.wait_until() or None,
         "hook_in_active_venv": _hook_in_active_venv(),
@@ -111,13 +113,18 @@ def uninstall(venv: str | None = None) -> str:
     return "autoheal hook removed" if removed else "autoheal hook was not installed"
 
 
-def flush() -> str:
-    """Deliver the reports waiting in the spool."""
+def flush() -> None:
+    """Deliver the reports waiting in the spool; exit status 1 when any is left (or was set aside)."""
     config = config_module.load()
     results = flush_spool(config, time.monotonic() + max(config.timeout, FLUSH_SECONDS))
+    spool = Spool(config.spool_dir)
+    left, aside = len(spool.pending()), spool.set_aside_reports()
     lines = [_describe_outcome(o) for o in results.values() if o.action != "skipped"]
-    lines.append(f"{len(Spool(config.spool_dir).pending())} report(s) left in the spool")
-    return "\n".join(lines)
+    lines.append(f"{left} report(s) left in the spool")
+    if aside:
+        lines.append(f"{len(aside)} report(s) set aside: GitHub refused them (`autoheal status` says why)")
+    print("\n".join(lines))
+    _exit_with(1 if left or aside else 0)
 
 
 def test() -> str:

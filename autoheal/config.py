@@ -32,6 +32,9 @@ class Config:
     max_issues_per_hour: int = 10
     max_comments: int = 3
     env_allowlist: tuple[str, ...] = ()
+    quiet: bool = False  # no `autoheal: ...` line on stderr after a crash
+    unraisable: bool = False  # also report what sys.unraisablehook sees (__del__, GC); atexit errors always are
+    delivery: str = "auto"  # background | sync | auto (sync inside GitHub Actions, else background)
     state_dir: Path = field(default_factory=lambda: default_state_dir())
     config_file: Path = field(default_factory=lambda: default_config_file())
 
@@ -88,6 +91,16 @@ def _names(text: Any) -> tuple[str, ...]:
     return tuple(str(i).strip() for i in items if str(i).strip())
 
 
+def _delivery(text: Any) -> str:
+    value = str(text).strip().lower()
+    if value not in DELIVERY_MODES:
+        raise ValueError(f"expected one of {', '.join(DELIVERY_MODES)}, got {text!r}")
+    return value
+
+
+DELIVERY_MODES = ("auto", "background", "sync")
+
+
 def _url(text: Any) -> str:
     value = str(text).strip().rstrip("/")
     if not value.startswith(("http://", "https://")):
@@ -107,6 +120,9 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max_issues_per_hour": ("AUTOHEAL_MAX_ISSUES_PER_HOUR", _int_in(0, 10_000)),
     "max_comments": ("AUTOHEAL_MAX_COMMENTS", _int_in(0, 100)),
     "env_allowlist": ("AUTOHEAL_ENV_ALLOWLIST", _names),
+    "quiet": ("AUTOHEAL_QUIET", _bool),
+    "unraisable": ("AUTOHEAL_UNRAISABLE", _bool),
+    "delivery": ("AUTOHEAL_DELIVERY", _delivery),
 }
 
 

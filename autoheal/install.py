@@ -17,6 +17,7 @@ pay for compiling and PYTHONDONTWRITEBYTECODE may be set.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -66,11 +67,15 @@ def find_venv(path: str | None) -> Path:
 def site_packages(venv: Path) -> Path:
     """Asked of the venv's own interpreter (it may be another Python version than ours).
 
-    Without `site` the interpreter does not know it is in a venv, so the venv is passed in as the install base.
+    Without `site` the interpreter does not know it is in a venv, so the venv is passed in as the install base,
+    and the scheme is named: the default one is not a venv's where a distribution patches it (Debian's and
+    Ubuntu's `posix_local` means /usr/local). `venv` is the venv scheme from Python 3.11; before it,
+    `posix_prefix` (`nt` on Windows) lays out a venv.
     """
     code = (
-        "import sys, sysconfig; "
-        "print(sysconfig.get_path('purelib', vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
+        "import os, sys, sysconfig; names = sysconfig.get_scheme_names(); "
+        "scheme = 'venv' if 'venv' in names else 'nt' if os.name == 'nt' else 'posix_prefix'; "
+        "print(sysconfig.get_path('purelib', scheme, vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
     )
     site = Path(_ask(venv, code))
     if not site.is_dir() or venv not in site.parents:
@@ -84,6 +89,23 @@ def install(venv: Path, mode: str = PTH_MODE) -> Path:
     Running it twice changes nothing more.
     """
     site = site_packages(venv)
+    if not os.access(site, os.W_OK):
+        raise InstallError(_read_only(site))
+    try:
+        return _install(venv, site, mode)
+    except PermissionError:  # os.access can say yes where the file system says no (read-only mounts, ACLs)
+        raise InstallError(_read_only(site)) from None
+    except OSError as e:
+        if e.errno == errno.EROFS:
+            raise InstallError(_read_only(site)) from None
+        raise
+
+
+def _read_only(site: Path) -> str:
+    return f"cannot write to {site} (read-only); install as a user who can write there, or into a venv of your own"
+
+
+def _install(venv: Path, site: Path, mode: str) -> Path:
     if mode == SITECUSTOMIZE_MODE:
         _check_sitecustomize_runs(venv, site)
     created = _created_dirs(site) or [d for d in ("__pycache__",) if not (site / d).exists()]
@@ -206,8 +228,9 @@ def _move_module(site: Path, name: str, new_name: str) -> None:
 
 def _created_dirs(site: Path) -> list[str]:
     try:
-        return json.loads((site / LIB / "manifest.json").read_text(encoding="utf-8"))["created_dirs"]
-    except (OSError, ValueError, KeyError):
+        created = json.loads((site / LIB / "manifest.json").read_text(encoding="utf-8"))["created_dirs"]
+        return [str(name) for name in created]
+    except (OSError, ValueError, KeyError, TypeError):
         return []
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import report_uncaught
+
+TYPE_CHECKING = False  # see autoheal.hooks: typing is not imported at a crash
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def handle(args: Any) -> None:

@@ -29,9 +29,10 @@ class RateLimited(GitHubUnavailable):
 class GitHubRejected(Exception):
     """GitHub refused the request itself (bad token, no such repo, validation)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, codes: tuple[str, ...] = ()) -> None:
         super().__init__(f"GitHub answered {status}: {message}")
         self.status = status
+        self.codes = codes  # the `code` of each entry in GitHub's `errors` list, e.g. "already_exists"
 
 
 def rate_limit_until(status: int, headers: Mapping[str, str], body: str, now: float) -> float | None:
@@ -85,11 +86,11 @@ class GitHubApi:
         url: str | None = self.base + path
         fields: Mapping[str, str] | None = {"per_page": "100"}
         for _ in range(limit):
+            if not url:
+                break
             data, link = self._call("GET", url, None, fields)
             items += data or []
             url, fields = _next_link(link), None
-            if not url:
-                break
         return items
 
     def _call(self, method: str, url: str, body: Any, fields: Mapping[str, str] | None) -> tuple[Any, str]:
@@ -118,7 +119,7 @@ class GitHubApi:
         if response.status in (404, 410) and method == "GET":
             return None, ""
         if response.status >= 400:
-            raise GitHubRejected(response.status, _message(text))
+            raise GitHubRejected(response.status, _message(text), _error_codes(text))
         return (json.loads(text) if text.strip() else None), response.headers.get("link", "")
 
 
@@ -128,6 +129,14 @@ def _next_link(link: str) -> str | None:
         if 'rel="next"' in rel:
             return target.strip().strip("<>")
     return None
+
+
+def _error_codes(text: str) -> tuple[str, ...]:
+    try:
+        errors = json.loads(text).get("errors") or []
+        return tuple(str(e.get("code", "")) for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        return ()
 
 
 def _message(text: str) -> str:

@@ -2,6 +2,8 @@
 
 File names sort oldest first.  A lock file serialises delivery between
 processes and threads, so two crashes never race to open the same issue.
+A report GitHub refuses for what it is (a 422, say) is set aside in `set-aside/`
+with GitHub's reason, so it does not block the reports behind it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..report import Report, from_dict, to_dict
 from ..state import write_atomic
 
 MAX_FILES = 200
+SET_ASIDE = "set-aside"
 
 
 class Spool:
@@ -51,9 +54,39 @@ class Spool:
         except FileNotFoundError:
             pass
 
+    def set_aside(self, path: Path, report: Report, reason: str) -> Path:
+        """Move a refused report out of the queue, keeping it (still scrubbed) with GitHub's reason."""
+        kept = self.directory / SET_ASIDE / path.name
+        record = {"reason": reason, "set_aside_at": time.time(), "report": to_dict(report)}
+        write_atomic(kept, json.dumps(record).encode("utf-8"))
+        self.remove(path)
+        return kept
+
+    def set_aside_reports(self) -> list[dict[str, str]]:
+        """What was set aside and why, oldest first: file, fingerprint, title and reason."""
+        found = []
+        for path in sorted((self.directory / SET_ASIDE).glob("*.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                report = from_dict(record["report"])
+                found.append(
+                    {
+                        "file": str(path),
+                        "fingerprint": report.fingerprint,
+                        "title": report.title,
+                        "reason": record["reason"],
+                    }
+                )
+            except (OSError, ValueError, TypeError, KeyError):
+                found.append({"file": str(path), "fingerprint": "", "title": "", "reason": "unreadable"})
+        return found
+
     @contextmanager
     def lock(self, deadline: float) -> Iterator[bool]:
-        """Hold the delivery lock; yields False if it could not be taken before `deadline` (monotonic)."""
+        """Hold the delivery lock; yields False if it could not be taken before `deadline` (monotonic).
+
+        A deadline already past tries once, without waiting.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:

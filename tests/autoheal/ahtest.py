@@ -14,7 +14,7 @@ from typing import Any
 from fakehub import FakeHub
 
 from autoheal.report import parse_issue_body
-from autoheal.sinks.github import occurrences_of
+from autoheal.sinks.github import occurrences_on
 
 REPO = "octo/hello"
 
@@ -59,11 +59,41 @@ def autoheal_issues(hub: FakeHub) -> list[Any]:
 
 
 def occurrence_count(issue: Any) -> int:
-    """Occurrences recorded on an issue: the counter if there is one, else 1 + occurrence comments."""
-    counters = [occurrences_of(c.body) for c in issue.comments if occurrences_of(c.body) is not None]
-    if counters:
-        return counters[0]
-    return 1 + sum("<!-- autoheal:occurrence " in c.body for c in issue.comments)
+    """Occurrences recorded on an issue, read from its comments as autoheal reads them."""
+    return occurrences_on([c.body for c in issue.comments])
+
+
+def wait_for_issues(hub: FakeHub, count: int = 1, timeout: float = 30.0) -> list[Any]:
+    """The autoheal issues once there are `count` of them (delivery happens in the background)."""
+    wait_for(lambda: len(autoheal_issues(hub)) >= count, timeout)
+    return autoheal_issues(hub)
+
+
+def wait_for_count(hub: FakeHub, count: int, timeout: float = 30.0) -> int:
+    """The occurrences on the one autoheal issue, once they reach `count` (or the timeout passes)."""
+    wait_for(lambda: sum(occurrence_count(i) for i in autoheal_issues(hub)) >= count, timeout)
+    return sum(occurrence_count(i) for i in autoheal_issues(hub))
+
+
+def wait_for_delivery(env: dict[str, str], timeout: float = 30.0) -> bool:
+    """True once the spool is empty and no deliverer holds its lock."""
+    import fcntl
+
+    def idle() -> bool:
+        if spooled(env):
+            return False
+        lock = Path(env["AUTOHEAL_STATE_DIR"]) / "spool" / ".lock"
+        if not lock.exists():
+            return True
+        with lock.open("rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return not spooled(env)
+
+    return wait_for(idle, timeout)
 
 
 def tree_digest(root: Path) -> dict[str, str]:

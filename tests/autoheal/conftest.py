@@ -41,7 +41,11 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def env(hub: FakeHub, home: Path, tmp_path: Path) -> dict[str, str]:
-    """A clean environment pointing autoheal at the hub, with its own config and state."""
+    """A clean environment pointing autoheal at the hub, with its own config and state.
+
+    Delivery is synchronous here, so a test can look at the hub as soon as the crashing process is gone;
+    test_hook_e2e runs the default (a detached deliverer) and waits for the issues instead.
+    """
     return {
         "PATH": "/usr/bin:/bin",
         "HOME": str(home),
@@ -52,6 +56,7 @@ def env(hub: FakeHub, home: Path, tmp_path: Path) -> dict[str, str]:
         "GITHUB_API_URL": hub.api_url,
         "GITHUB_TOKEN": hub.default_token,
         "PYTHONDONTWRITEBYTECODE": "1",
+        "AUTOHEAL_DELIVERY": "sync",
     }
 
 

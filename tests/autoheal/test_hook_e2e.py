@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from ahtest import (
     autoheal_cli,
     autoheal_issues,
@@ -17,7 +19,17 @@ from ahtest import (
     run_script,
     spooled,
     wait_for,
+    wait_for_count,
+    wait_for_delivery,
+    wait_for_issues,
 )
+
+
+@pytest.fixture
+def env(env: dict[str, str]) -> dict[str, str]:
+    """The default delivery: spooled at the crash, sent by a detached deliverer."""
+    return {k: v for k, v in env.items() if k != "AUTOHEAL_DELIVERY"}
+
 
 CRASH = """
     import logging
@@ -49,8 +61,9 @@ THREAD_CRASH = """
 
 def test_crash_files_one_issue(hooked_venv, hub, env):
     result = run_script(hooked_venv, CRASH, env)
-    assert result.returncode == 1
-    [issue] = autoheal_issues(hub)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "autoheal: reporting in the background (`autoheal status` shows the issue)"
+    [issue] = wait_for_issues(hub)
     assert issue.title == "ValueError: item 7 is broken"
     assert set(issue.labels) >= {"auto-heal", "cli-error"}
     data = issue_json(issue)
@@ -58,11 +71,15 @@ def test_crash_files_one_issue(hooked_venv, hub, env):
     assert [f["function"] for f in data["frames"]] == ["<module>", "main", "load"]
     assert f"<!-- autoheal:fingerprint={data['fingerprint']} -->" in issue.body
     assert "loading item 7" in issue.body  # the log ring buffer
-    assert spooled(env) == []
+    assert wait_for_delivery(env)
+    [last] = json.loads(autoheal_cli(env, "status", "--json").stdout)["last_deliveries"]
+    assert (last["action"], last["url"]) == ("created", issue_url(hub, issue))
+    run_script(hooked_venv, CRASH, env)
+    assert wait_for_count(hub, 2) == 2
 
 
 def test_host_traceback_and_exit_code_unchanged(hooked_venv, plain_venv, hub, env):
-    hooked = run_script(hooked_venv, CRASH, env)
+    hooked = run_script(hooked_venv, CRASH, {**env, "AUTOHEAL_QUIET": "1"})
     plain = run_script(plain_venv, CRASH, env)
     assert (hooked.returncode, hooked.stdout, hooked.stderr) == (plain.returncode, plain.stdout, plain.stderr)
     exits = "import sys\nsys.exit(3)\n"
@@ -73,7 +90,7 @@ def test_thread_crash_files_one_issue(hooked_venv, hub, env):
     result = run_script(hooked_venv, THREAD_CRASH, env)
     assert result.returncode == 0 and "main carries on" in result.stdout
     assert "RuntimeError: worker failed" in result.stderr  # the default thread traceback still printed
-    [issue] = autoheal_issues(hub)
+    [issue] = wait_for_issues(hub)
     assert set(issue.labels) >= {"auto-heal", "thread-error"}
     assert issue_json(issue)["context"] == {"thread": "worker-1"}
 
@@ -82,18 +99,20 @@ def test_same_crash_fifty_times_is_one_issue_with_the_count(hooked_venv, hub, en
     with ThreadPoolExecutor(max_workers=5) as pool:
         results = list(pool.map(lambda _: run_script(hooked_venv, CRASH, env, cwd=_own_dir(env)), range(50)))
     assert {r.returncode for r in results} == {1}
+    assert wait_for_count(hub, 50) == 50
     [issue] = autoheal_issues(hub)
-    assert occurrence_count(issue) == 50
-    assert sum("<!-- autoheal:occurrence " in c.body for c in issue.comments) == 3  # then one counter
-    assert spooled(env) == []
+    assert sum("<!-- autoheal:occurrence " in c.body for c in issue.comments) == 3  # then this machine's tally
+    assert sum("<!-- autoheal:tally " in c.body for c in issue.comments) == 1
+    assert wait_for_delivery(env)
 
 
 def test_crash_after_close_reopens_the_issue(hooked_venv, hub, env):
     run_script(hooked_venv, CRASH, env)
-    [issue] = autoheal_issues(hub)
+    [issue] = wait_for_issues(hub)
+    assert wait_for_delivery(env)
     hub.state.set_issue_state(issue, "closed")
     run_script(hooked_venv, CRASH, env)
-    assert issue.state == "open"
+    assert wait_for(lambda: issue.state == "open")
     assert len(autoheal_issues(hub)) == 1
     assert "reopened" in issue.comments[-1].body
 
@@ -101,6 +120,8 @@ def test_crash_after_close_reopens_the_issue(hooked_venv, hub, env):
 def test_hub_down_spools_then_flush_delivers_once(hooked_venv, hub, env):
     hub.set_outage(503)
     assert run_script(hooked_venv, CRASH, env).returncode == 1
+    deliveries = Path(env["AUTOHEAL_STATE_DIR"]) / "deliveries.json"  # what `autoheal status` shows
+    assert wait_for(lambda: deliveries.exists() and '"spooled"' in deliveries.read_text())  # found GitHub down
     assert len(spooled(env)) == 1 and autoheal_issues(hub) == []
     hub.set_outage(None)
     flushed = autoheal_cli(env, "flush")
@@ -117,7 +138,7 @@ def test_kill_during_delivery_is_delivered_exactly_once_later(hooked_venv, hub, 
     script.write_text(CRASH.replace("\n    ", "\n"))
     child = subprocess.Popen(
         [str(hooked_venv / "bin" / "python"), str(script)],
-        env={**env, "AUTOHEAL_TIMEOUT": "30"},
+        env={**env, "AUTOHEAL_TIMEOUT": "30", "AUTOHEAL_DELIVERY": "sync"},
         cwd=home,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -136,10 +157,11 @@ def test_kill_during_delivery_is_delivered_exactly_once_later(hooked_venv, hub, 
 def test_exit_is_delayed_at_most_the_timeout_then_spooled(hooked_venv, hub, env):
     hub.set_latency(5000)
     started = time.monotonic()
-    result = run_script(hooked_venv, CRASH, {**env, "AUTOHEAL_TIMEOUT": "1"})
+    result = run_script(hooked_venv, CRASH, {**env, "AUTOHEAL_TIMEOUT": "1", "AUTOHEAL_DELIVERY": "sync"})
     elapsed = time.monotonic() - started
     assert result.returncode == 1
     assert elapsed < 2.5, elapsed
+    assert "autoheal: spooled, not reported yet: " in result.stderr.splitlines()[-1]
     assert len(spooled(env)) == 1
 
 
@@ -160,6 +182,10 @@ def test_disabled_or_misconfigured_hook_stays_silent(hooked_venv, plain_venv, hu
     for result in (broken, off):
         assert (result.returncode, result.stderr) == (plain.returncode, plain.stderr)
     assert hub.requests() == [] and spooled(env) == []
+
+
+def issue_url(hub, issue) -> str:
+    return f"http://127.0.0.1:{hub.port}/{issue.repo}/issues/{issue.number}"
 
 
 def _own_dir(env: dict[str, str]) -> Path:

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipapp
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_sitecustomize_mode_runs_the_venvs_own_first_as_sitecustomize(tmp_path, 
     _add_own_sitecustomize(venv, own)
     install.install(venv, install.SITECUSTOMIZE_MODE)
     code = "import sys, sitecustomize\nprint(sys.SITECUSTOMIZED, sitecustomize.VALUE)\nraise ValueError('late')\n"
-    result = run_script(venv, code, env)
+    result = run_script(venv, code, {**env, "AUTOHEAL_QUIET": "1"})
     assert (result.returncode, result.stdout, result.stderr) == (1, "sitecustomize 42\nown hook saw late\n", "")
     assert [i.title for i in autoheal_issues(hub)] == ["ValueError: late"]
 
@@ -152,7 +153,7 @@ def test_an_error_in_the_venvs_own_sitecustomize_prints_as_before_and_the_hook_s
         _add_own_sitecustomize(venv, broken)
     install.install(hooked, install.SITECUSTOMIZE_MODE)
     code = "import sys\nprint(sys.SITECUSTOMIZED, 'sitecustomize' in sys.modules)\nraise OSError('crash')\n"
-    without, with_hook = run_script(plain, code, env), run_script(hooked, code, env)
+    without, with_hook = run_script(plain, code, env), run_script(hooked, code, {**env, "AUTOHEAL_QUIET": "1"})
     assert "Error in sitecustomize; set PYTHONVERBOSE for traceback:\nValueError: broken customize\n" in without.stderr
     assert (with_hook.returncode, with_hook.stdout, with_hook.stderr) == (
         without.returncode,
@@ -216,3 +217,66 @@ def _build_zipapp(tmp_path: Path) -> Path:
     target = tmp_path / "autoheal.pyz"
     zipapp.create_archive(staging, target, main="autoheal.cli:main")
     return target
+
+
+def _debian_venv(path: Path, *options: str) -> Path:
+    """A venv of Debian's (or Ubuntu's) own Python, whose default sysconfig scheme is posix_local."""
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", *options, str(path)], check=True, capture_output=True)
+    return path
+
+
+def _uv_venv(path: Path) -> Path:
+    subprocess.run([UV, "venv", "--python", sys.executable, str(path)], check=True, capture_output=True)
+    return path
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+UV = str(Path(sys.executable).with_name("uv"))
+VENV_KINDS = {
+    "debian-system-python": lambda path: _debian_venv(path),
+    "debian-system-site-packages": lambda path: _debian_venv(path, "--system-site-packages", "--without-pip"),
+    "without-pip": make_venv,
+    "uv": _uv_venv,
+}
+
+
+@pytest.mark.parametrize("kind", VENV_KINDS)
+def test_installs_in_every_kind_of_venv_and_reports_from_it(tmp_path, hub, env, kind):
+    venv = VENV_KINDS[kind](tmp_path / "venv")
+    before = tree_digest(venv)
+    done = autoheal_cli(env, "install", "--venv", str(venv))
+    assert done.returncode == 0, done.stderr
+    assert install.site_packages(venv) in Path(done.stdout.split(": ", 1)[1].strip()).parents
+    result = run_script(venv, "def load():\n    raise KeyError('item 7')\nload()\n", env)
+    assert result.returncode == 1
+    [issue] = autoheal_issues(hub)
+    assert issue.title == "KeyError: 'item 7'"
+    assert autoheal_cli(env, "uninstall", "--venv", str(venv)).returncode == 0
+    assert tree_digest(venv) == before
+
+
+def test_a_read_only_site_packages_is_one_clear_line(tmp_path):
+    """A venv the installing user cannot write (here: root's venv, installed into as nobody)."""
+    shared = Path(tempfile.mkdtemp(prefix="autoheal-ro-"))
+    try:
+        shared.chmod(0o755)
+        venv = _debian_venv(shared / "venv", "--without-pip")  # root's pyenv Python is not nobody's to run
+        pyz = _build_zipapp(tmp_path)
+        pyz_copy = shared / "autoheal.pyz"
+        shutil.copy(pyz, pyz_copy)
+        pyz_copy.chmod(0o644)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        done = subprocess.run(
+            [*as_nobody, SYSTEM_PYTHON, str(pyz_copy), "install", "--venv", str(venv)],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(shared), "AUTOHEAL_CONFIG": str(shared / "c.json")},
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        [line] = done.stderr.splitlines()
+        site = install.site_packages(venv)
+        advice = "install as a user who can write there, or into a venv of your own"
+        assert line == f"autoheal: error: cannot write to {site} (read-only); {advice}"
+        assert not (site / install.PTH).exists() and not (site / install.LIB).exists()
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

@@ -51,7 +51,7 @@ def handle(server: HubServer, method: str, path: str, body: bytes) -> Reply:
 
 
 def configure(server: HubServer, data: dict[str, Any]) -> Reply:
-    """Flip latency, outage and rate limiting; keys left out keep their value."""
+    """Flip latency, outage, rate limiting and the search lag; keys left out keep their value."""
     faults = server.faults
     if "latency_ms" in data:
         faults.latency_ms = float(data["latency_ms"] or 0)
@@ -59,7 +59,9 @@ def configure(server: HubServer, data: dict[str, Any]) -> Reply:
         faults.outage = data["outage"] or None
     if "rate_limited" in data:
         faults.rate_limited = data["rate_limited"] or None
-    return Reply(200, dataclasses.asdict(faults))
+    if "search_lag_s" in data:
+        server.store.search_lag_s = float(data["search_lag_s"] or 0)
+    return Reply(200, {**dataclasses.asdict(faults), "search_lag_s": server.store.search_lag_s})
 
 
 def seed(server: HubServer, data: dict[str, Any]) -> Reply:

@@ -188,6 +188,10 @@ class FakeHub:
     def set_outage(self, status: int | None) -> None:
         self._server.faults.outage = status
 
+    def set_search_lag(self, seconds: float) -> None:
+        """Search answers only issues opened at least `seconds` ago, as GitHub's index trails; listing does not."""
+        self.state.search_lag_s = seconds
+
     def set_rate_limited(self, kind: str | None) -> None:
         if kind not in (None, "primary", "secondary"):
             raise ValueError(f"rate limit kind must be 'primary', 'secondary' or None, not {kind!r}")

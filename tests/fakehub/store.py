@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import shlex
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,6 +44,9 @@ class Store:
         self.users: dict[str, User] = {}
         self._tokens: dict[str, str] = {}  # token -> login; never logged or written out
         self.repos: dict[str, Repo] = {}  # keyed by lower-cased "owner/name"
+        # GitHub's search index trails new issues by seconds; listing issues (by label too) does not.
+        self.search_lag_s = 0.0
+        self._opened_at: dict[int, float] = {}  # issue id -> time.monotonic() when it was opened
 
     def new_id(self) -> int:
         with self.lock:
@@ -135,6 +139,7 @@ class Store:
                 **extra,
             )
             repo.issues[issue.number] = issue
+            self._opened_at[issue.id] = time.monotonic()
             if state != "open":
                 self.set_issue_state(issue, state)
             return issue
@@ -382,7 +387,13 @@ class Store:
         with self.lock:
             search = IssueQuery(query)
             repos = [r for r in self.visible_repos(viewer) if search.wants_repo(r)]
-            hits = [i for r in repos for i in r.issues.values() if search.matches(i)]
+            indexed_before = time.monotonic() - self.search_lag_s
+            hits = [
+                i
+                for r in repos
+                for i in r.issues.values()
+                if self._opened_at.get(i.id, 0.0) <= indexed_before and search.matches(i)
+            ]
             return sorted(hits, key=lambda i: (i.created_at, i.id), reverse=True)
 
 
