@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fakehub import FakeHub
 from triage_world import World, make_world
@@ -22,3 +24,20 @@ def world(hub, tmp_path, monkeypatch, request) -> World:
     for name in ("GH_TOKEN", "AUTOHEAL_COPILOT", "AUTOHEAL_COPILOT_TOKEN", "GITHUB_REPOSITORY"):
         monkeypatch.delenv(name, raising=False)
     return made
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "corpus: the triage corpus (full with AUTOHEAL_TRIAGE_CORPUS=full)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The default suite runs the corpus's fast cases; `make test-triage-corpus` runs every case."""
+    if os.environ.get("AUTOHEAL_TRIAGE_CORPUS") == "full":
+        return
+    from corpus import CASES
+
+    fast = {c.name for c in CASES if c.fast}
+    keep = [i for i in items if "corpus" not in i.keywords or i.callspec.id in fast]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
