@@ -56,7 +56,7 @@ def one(case: Case, scratch: Path, wheels: Path) -> tuple[str, float]:
             case.expect == "pr"
             and "**verified**" in pulls[0].body
             and git(world.remote, "diff", "--name-only", "main", branch) == case.path
-            and case.contains in git(world.remote, "show", f"{branch}:{case.path}")
+            and case.contains.rstrip("\n") in git(world.remote, "show", f"{branch}:{case.path}")
         )
         return ("pr" if right else "wrong-pr"), seconds
 

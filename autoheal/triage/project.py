@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -67,19 +68,37 @@ def detect(root: Path) -> Project:
 def install(python: Path, project: Project, *, tools: bool) -> str | None:
     """Install the project into the venv of `python` (build tools too when `tools`); why it failed, or None."""
     if project.kind == "package" and tools:
-        problem = pip(python, "install", *project.build_requires, what="the build backend")
+        problem = requirements(python, list(project.build_requires), what="the build backend")
         extra = _backend_requires(python, project) if not problem else []
         if isinstance(extra, str):
             return extra
-        problem = problem or (pip(python, "install", *extra, what="the build backend's extras") if extra else None)
+        problem = problem or (requirements(python, extra, what="the build backend's extras") if extra else None)
         if problem:
             return problem
     args = [a for name in project.requirement_files for a in ("-r", str(project.root / name))]
     if project.kind == "package":
-        args = ["--no-build-isolation", "--use-pep517", "-e", str(project.root), *args]
-    elif project.kind == "dependencies":
+        return _install(python, ["-e", str(project.root), *args], "the project", in_place=True)
+    if project.kind == "dependencies":
         args = [*project.dependencies, *args]
-    return pip(python, "install", *args, what="the project") if args else None
+    return _install(python, args, "the project", in_place=False) if args else None
+
+
+def requirements(python: Path, names: list[str], *, what: str) -> str | None:
+    """Install requirement strings into the venv of `python`; why it failed, or None."""
+    return _install(python, names, what, in_place=False)
+
+
+def _install(python: Path, args: list[str], what: str, *, in_place: bool) -> str | None:
+    """uv when it is there (several times faster), else pip; `in_place`: build with the venv's own backend."""
+    uv = _uv()
+    if uv:
+        isolation = ["--no-build-isolation"] if in_place else []
+        command = [uv, "pip", "install", "-q", "--python", str(python), *_uv_index(), *isolation, *args]
+    else:
+        isolation = ["--no-build-isolation", "--use-pep517"] if in_place else []
+        command = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-compile"]
+        command += [*isolation, *args]  # a throw-away venv needs no byte-code: compiling is most of an install
+    return _tool(command, what)
 
 
 _ASK_BACKEND = """
@@ -93,7 +112,7 @@ need = []
 for hook in ("get_requires_for_build_editable", "get_requires_for_build_wheel"):
     if hasattr(backend, hook):
         need += getattr(backend, hook)()
-print(json.dumps(sorted(set(need))))
+print("\\nautoheal-requires=" + json.dumps(sorted(set(need))))
 """
 
 
@@ -113,7 +132,9 @@ def _backend_requires(python: Path, project: Project) -> list[str] | str:
             env=env,
             timeout=PIP_TIMEOUT,
         )
-        found, why = (json.loads(done.stdout) if done.returncode == 0 else None), done.stderr.strip()[-300:]
+        answer = [line for line in done.stdout.splitlines() if line.startswith("autoheal-requires=")]
+        found = json.loads(answer[-1].partition("=")[2]) if done.returncode == 0 and answer else None
+        why = done.stderr.strip()[-300:]
     except subprocess.TimeoutExpired:
         found, why = None, f"no answer in {PIP_TIMEOUT:.0f} s"
     except ValueError:
@@ -127,31 +148,21 @@ def build(python: Path, project: Project, out: Path) -> str | None:
     """Build the project's wheel as a release would (packages only); why it failed, or None."""
     if project.kind != "package":
         return None
-    return pip(
-        python,
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "--use-pep517",
-        "-w",
-        str(out),
-        str(project.root),
-        what="the patched project (wheel build)",
-    )
+    uv = _uv()
+    if uv:
+        command = [uv, "build", "-q", "--wheel", "--no-build-isolation", "--python", str(python), "--out-dir", str(out)]
+    else:
+        command = [sys.executable, "-m", "pip", "--python", str(python), "wheel", "-q", "--no-deps"]
+        command += ["--no-build-isolation", "--use-pep517", "-w", str(out)]
+    return _tool([*command, str(project.root)], "the patched project (wheel build)")
 
 
-def pip(python: Path, *args: str, what: str) -> str | None:
-    """pip (triage's own, pointed at the venv) without a token in its environment; the failure, or None."""
+def _tool(command: list[str], what: str) -> str | None:
+    """Run an installer without a token in its environment; the failure, or None."""
     env = {k: v for k, v in os.environ.items() if "TOKEN" not in k.upper()}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "--python", str(python), *args[:1], "-q", *_no_compile(args[0]), *args[1:]],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=PIP_TIMEOUT,
-        )
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=PIP_TIMEOUT)
     except subprocess.TimeoutExpired:
         return f"installing {what} took longer than {PIP_TIMEOUT:.0f} s"
     if done.returncode:
@@ -159,9 +170,24 @@ def pip(python: Path, *args: str, what: str) -> str | None:
     return None
 
 
-def _no_compile(command: str) -> list[str]:
-    """A throw-away venv needs no byte-code: compiling every installed file is most of an install's time."""
-    return ["--no-compile"] if command == "install" else []
+def _uv() -> str | None:
+    """The uv binary: the `uv` distribution's, else one on PATH."""
+    try:
+        from uv import find_uv_bin  # type: ignore[import-not-found,unused-ignore]
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def _uv_index() -> list[str]:
+    """pip's index settings from the environment, for uv (which reads only its own UV_* variables)."""
+    args = ["--no-index"] if os.environ.get("PIP_NO_INDEX", "").lower() in ("1", "true", "yes", "on") else []
+    if os.environ.get("PIP_INDEX_URL"):
+        args += ["--index-url", os.environ["PIP_INDEX_URL"]]
+    args += [a for url in os.environ.get("PIP_EXTRA_INDEX_URL", "").split() for a in ("--extra-index-url", url)]
+    links = [p for p in os.environ.get("PIP_FIND_LINKS", "").split() if "://" in p or Path(p).exists()]
+    return args + [a for link in links for a in ("--find-links", link)]  # pip ignores a missing directory
 
 
 def installed_version(python: Path, distribution: str) -> str | None:

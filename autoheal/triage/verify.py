@@ -143,7 +143,7 @@ def _patch(fix: Fix, tree: Path, python: Path, layout: project.Project, scratch:
     new gets installed) or builds (a source change: its wheel is built); the fix as it ends up."""
     if fix.provides:
         distribution, module = fix.provides
-        problem = project.pip(python, "install", distribution, what=distribution)
+        problem = project.requirements(python, [distribution], what=distribution)
         if problem:
             return fix, problem
         if not project.provides(python, distribution, module):
