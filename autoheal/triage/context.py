@@ -51,6 +51,6 @@ class Context:
 
 
 def _as_recorded(report: Report) -> str:
-    if not report.argv:
-        return ""
+    if not report.argv or report.argv[0] in ("-c", "-"):
+        return ""  # the program text itself is not recorded
     return " ".join(["python", *report.argv]) if report.argv[0].endswith(".py") else " ".join(report.argv)

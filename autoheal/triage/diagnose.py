@@ -155,7 +155,22 @@ def near_misses(report: Report, top: str, tree: Path) -> list[str]:
     names |= {name.replace("-", "_").lower() for name in report.packages}
     names |= set(sys.stdlib_module_names) | {m.split(".")[0] for m in modules.MISMATCHED}
     names.discard(top)
-    return difflib.get_close_matches(top, sorted(n for n in names if n and not n.startswith(".")), n=3, cutoff=0.75)
+    near = [
+        n for n in sorted(names) if n and (_one_edit(top, n) or difflib.SequenceMatcher(None, top, n).ratio() > 0.85)
+    ]
+    return near[:3]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One character substituted, inserted, deleted, or two neighbours swapped: the usual typo."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    if len(a) == len(b):
+        swapped = a[start + 1 : start + 2] + a[start : start + 1] == b[start : start + 2]
+        return a[start + 1 :] == b[start + 1 :] or (swapped and a[start + 2 :] == b[start + 2 :])
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[start + 1 :] == shorter[start:]
 
 
 def _version(report: Report) -> tuple[int, int] | None:

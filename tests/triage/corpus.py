@@ -670,7 +670,7 @@ def other_cases() -> list[Case]:
             "trap-script-not-in-repo",
             {"app.py": "import os\n\nprint(os.environ['X_URL'])\n"},
             "analysis",
-            contains="not a script, module or console script",
+            contains="in `__main__.<module>` at `<string>:1`",
             argv=("-c", "import os; os.environ['X_URL']"),
         ),
     ]
