@@ -57,3 +57,17 @@ def test_corpus_case(case_world: World, request) -> None:
         assert list(case_world.remote_branches()) == ["main"]
         [body] = analyses
         assert case.contains in body, body
+
+
+PIP_CASE = next(c for c in CASES if c.name == "pep621-pinned")
+
+
+@pytest.mark.parametrize("case_world", [PIP_CASE], indirect=True, ids=["pip"])
+def test_without_uv_pip_installs_and_verifies_the_same_way(case_world: World, monkeypatch) -> None:
+    """uv is optional: with pip alone the same project is installed, verified and fixed."""
+    monkeypatch.setattr("autoheal.triage.project._uv", lambda: None)
+    number = case_world.crash()
+    assert triage(issue=number, workdir=str(case_world.ci)) == 0
+    [pull], _ = outcome(case_world, number)
+    assert "**verified**" in pull.body
+    assert PIP_CASE.contains in git(case_world.remote, "show", f"{pull.pull.head_ref}:{PIP_CASE.path}")
