@@ -407,7 +407,7 @@ def _setup_cfg_list(tree: Path, section: str, key: str) -> list[str]:
     if not parser or not parser.has_option(section, key):
         return []
     value = parser.get(section, key)
-    return [] if value.strip().startswith("file:") else _requirement_lines(value.replace(";", "\n;"))
+    return [] if value.strip().startswith("file:") else _requirement_lines(value)
 
 
 def _setup_cfg_target(tree: Path) -> Target | str | None:

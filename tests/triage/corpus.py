@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from triage_world import REPO, World, build_wheel, git
@@ -58,7 +58,6 @@ class Case:
     env: tuple[tuple[str, str], ...] = ()
     console_script: bool = False
     fast: bool = False  # part of the default quick subset
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _pkg(pyproject: str, name: str = "demo") -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from autoheal.report import Report
@@ -51,7 +52,13 @@ def propose(report: Report, tree: Path) -> Fix | None:
     return _fix(report, module, distribution, edit, versioned)
 
 
-def _fix(report: Report, module: str, distribution: str, edit: tuple[str, str], versioned: object) -> Fix:
+def _fix(
+    report: Report,
+    module: str,
+    distribution: str,
+    edit: tuple[str, str],
+    versioned: Callable[[str], Fix | None],
+) -> Fix:
     top = module.split(".")[0]
     return Fix(
         pattern="missing-module",
@@ -66,7 +73,7 @@ def _fix(report: Report, module: str, distribution: str, edit: tuple[str, str], 
         edits={edit[0]: edit[1]},
         installs=True,
         provides=(distribution, module),
-        versioned=versioned,  # type: ignore[arg-type]
+        versioned=versioned,
     )
 
 
