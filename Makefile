@@ -6,7 +6,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv system zipapps lint typecheck test demo bench clean
+.PHONY: all venv system zipapps lint typecheck test test-triage-corpus demo bench clean
 
 all: zipapps
 
@@ -34,6 +34,11 @@ typecheck: venv
 
 test: venv system zipapps lint
 	$(VPY) -m pytest
+	$(MAKE) test-triage-corpus
+
+# The triage corpus cases the default suite leaves out (it runs the fast ones): long, so a target of its own.
+test-triage-corpus: venv zipapps
+	AUTOHEAL_TRIAGE_CORPUS=rest $(VPY) -m pytest tests/triage/test_triage_corpus.py
 
 demo: venv zipapps
 	$(VPY) scripts/demo.py

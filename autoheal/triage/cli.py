@@ -13,6 +13,7 @@ from autoheal.sinks.github_api import GitHubRejected, GitHubUnavailable
 from autoheal.token import find_token
 
 from . import compose, git
+from .context import Context
 from .crash import from_issue_body
 from .github import Hub, TriageError, connect, copilot_api
 from .patterns import Fix, propose
@@ -62,9 +63,10 @@ def run(number: int, repo: str | None, workdir: Path) -> str:
     with git.worktree(workdir, base, token) as tree:
         fix = propose(report, tree)
         checked = verify(report, fix, tree) if fix else None
-        if fix and checked and checked.status != "failed":
-            return _open_pull(hub, number, report, fix, checked, tree, branch, base, token)
-    return _hand_off(hub, number, report, fix, checked, base)
+        context = Context.of(hub.html_url(), report, tree)
+        if checked and checked.status == "verified" and checked.fix:
+            return _open_pull(hub, number, report, checked, context, tree, branch, base, token)
+    return _hand_off(hub, number, report, fix, checked, base, context)
 
 
 def _already_done(hub: Hub, number: int, report: Report, branch: str) -> str | None:
@@ -84,29 +86,39 @@ def _open_pull(
     hub: Hub,
     number: int,
     report: Report,
-    fix: Fix,
     checked: Verification,
+    context: Context,
     tree: Path,
     branch: str,
     base: str,
     token: str | None,
 ) -> str:
+    fix = checked.fix
+    assert fix is not None  # only a verified fix, which names its final form, reaches here
     if not git.remote_has(tree, branch, token):
         git.commit(tree, branch, list(fix.edits), f"{fix.title}\n\nFixes #{number} (autoheal pattern {fix.pattern}).")
         git.push(tree, branch, token)
-    body = compose.pr_body(number, report, fix, checked)
-    pull = hub.open_draft(branch, base, compose.pr_title(fix, checked), _redact(body, token))
+    body = compose.pr_body(number, report, fix, checked, context)
+    pull = hub.open_draft(branch, base, compose.pr_title(fix), _redact(body, token))
     hub.comment(number, compose.pr_comment(report, pull))
-    return f"opened draft PR #{pull['number']} for issue #{number} ({checked.status})"
+    return f"opened draft PR #{pull['number']} for issue #{number} (verified)"
 
 
-def _hand_off(hub: Hub, number: int, report: Report, fix: Fix | None, checked: Verification | None, base: str) -> str:
+def _hand_off(
+    hub: Hub,
+    number: int,
+    report: Report,
+    fix: Fix | None,
+    checked: Verification | None,
+    base: str,
+    context: Context,
+) -> str:
     """No verified fix: hand the issue to Copilot if asked and possible, else to a human via `needs-triage`."""
     if os.environ.get("AUTOHEAL_COPILOT") == "1":
         assignment = {
             "target_repo": hub.api.repo,
             "base_branch": base,
-            "custom_instructions": compose.copilot_instructions(number, report),
+            "custom_instructions": compose.copilot_instructions(number, report, context),
         }
         problem = Hub(copilot_api(hub.api)).assign_copilot(number, assignment)
         step = (
@@ -120,7 +132,7 @@ def _hand_off(hub: Hub, number: int, report: Report, fix: Fix | None, checked: V
     if problem is not None:
         hub.label(number, "needs-triage")
     tried = compose.tried_text(fix, checked)
-    body = compose.analysis(number, report, hub.similar(report, number), tried, step)
+    body = compose.analysis(number, report, hub.similar(report, number), tried, step, context)
     hub.comment(number, _redact(body, find_token()[0]))
     return f"posted an analysis on issue #{number}: {step}"
 
