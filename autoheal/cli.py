@@ -146,22 +146,31 @@ def preview(synthetic: bool = False) -> str:
     return "nothing spooled and nothing sent yet"
 
 
-@argh.arg("--issue", type=int, required=True, help="the issue number")
+@argh.arg("--issue", type=int, help="the issue number")
+@argh.arg("--sweep", help="every open auto-heal issue not triaged yet (the scheduled trigger)")
 @argh.arg("--repo", help="OWNER/NAME (default: AUTOHEAL_REPO or GITHUB_REPOSITORY)")
 @argh.arg("--workdir", help="a checkout of the repository (default: a fresh clone)")
-def triage(*, issue: int, repo: str | None = None, workdir: str | None = None) -> None:
-    """Turn an auto-heal issue into a verified draft fix PR, or a precise hand-off."""
+def triage(
+    *, issue: int | None = None, sweep: bool = False, repo: str | None = None, workdir: str | None = None
+) -> None:
+    """Turn an auto-heal issue (or, with --sweep, each one not yet triaged) into a verified draft fix PR."""
+    from .triage.cli import sweep as run_sweep
     from .triage.cli import triage as run_triage
 
-    _exit_with(run_triage(issue=issue, repo=repo, workdir=workdir))
+    if (issue is None) == (not sweep):
+        raise UserError("pass --issue N or --sweep")
+    _exit_with(run_sweep(repo=repo, workdir=workdir) if sweep else run_triage(issue=issue, repo=repo, workdir=workdir))
 
 
 @argh.arg("path", help="the repository to write .github/workflows/auto-heal.yml into")
-def init_workflow(path: str) -> None:
+@argh.arg("--action", help="OWNER/NAME@<commit sha> of this action, which the workflow installs autoheal from")
+def init_workflow(path: str, action: str | None = None) -> None:
     """Write the auto-heal triage workflow into the repository at PATH."""
     from .triage.cli import init_workflow as write_workflow
 
-    _exit_with(write_workflow(path))
+    if action is None:
+        raise UserError("pass --action OWNER/NAME@<commit sha>: the workflow installs autoheal from that commit")
+    _exit_with(write_workflow(path, action))
 
 
 def serve(host: str = "127.0.0.1", port: int = 8004) -> None:

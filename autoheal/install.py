@@ -66,11 +66,14 @@ def find_venv(path: str | None) -> Path:
 def site_packages(venv: Path) -> Path:
     """Asked of the venv's own interpreter (it may be another Python version than ours).
 
-    Without `site` the interpreter does not know it is in a venv, so the venv is passed in as the install base.
+    Without `site` the interpreter does not know it is in a venv, so the venv is passed in as the install base,
+    and the venv scheme is named: Debian's and Ubuntu's Python would otherwise pick `posix_local`
+    (`local/lib/.../dist-packages`) without `site`.
     """
     code = (
-        "import sys, sysconfig; "
-        "print(sysconfig.get_path('purelib', vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
+        "import os, sys, sysconfig; names = sysconfig.get_scheme_names(); "
+        "scheme = 'venv' if 'venv' in names else 'nt' if os.name == 'nt' else 'posix_prefix'; "
+        "print(sysconfig.get_path('purelib', scheme, vars={'base': sys.argv[1], 'platbase': sys.argv[1]}))"
     )
     site = Path(_ask(venv, code))
     if not site.is_dir() or venv not in site.parents:

@@ -162,8 +162,7 @@ def _table(rows: list[tuple[str, str]]) -> list[str]:
 
 def markdown(report: dict[str, Any], lifetime: dict[str, Any] | None = None) -> str:
     """The job summary: this job's figures (`report`), then the cache's lifetime totals if given."""
-    title = "### ghcache: this job" if lifetime is not None else "### ghcache"
-    lines = [title, "", *_table(_rows(report))]
+    lines = ["### ghcache", "", *_table(_rows(report))]
     if lifetime is None:
         lines += [f"| entries / size | {report['entries']} / {human_bytes(report['bytes'])} |"]
     else:
