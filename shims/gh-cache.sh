@@ -14,7 +14,7 @@ if [ -n "${BASH_VERSION:-}" ]; then
 elif [ -n "${ZSH_VERSION:-}" ]; then
   eval '_gh_cache_src=${(%):-%x}'
 else
-  echo "gh-cache.sh: source it from bash or zsh; in sh, put $(dirname -- "${0:-.}" 2>/dev/null)/shims (where gh-cache.sh is) first on PATH instead" >&2
+  echo "gh-cache.sh: this shell cannot tell a sourced file where it is; source it from bash or zsh, or put its shims/ directory first on PATH (shims/gh is plain sh)" >&2
   # shellcheck disable=SC2317  # `exit` only when the file was run rather than sourced
   return 1 2>/dev/null || exit 1
 fi
@@ -102,9 +102,11 @@ else
       _gh_cache_daemon stop >/dev/null 2>&1 || true
     fi
   }
-  if [ -n "${ZSH_VERSION:-}" ]; then
-    eval 'zshexit_functions+=(_gh_cache_on_exit)'  # zsh's exit hooks: the user's own EXIT trap stays
-  elif [ -z "$(trap -p EXIT)" ]; then
-    trap _gh_cache_on_exit EXIT
+  # The traps are listed into a file, not through $(...): zsh clears them in a subshell. (zsh's own exit
+  # hook, zshexit_functions, does not run when zsh execs the script's last command in place.)
+  if _gh_cache_traps=$(mktemp "${TMPDIR:-/tmp}/gh-cache-traps.XXXXXX"); then
+    trap >"$_gh_cache_traps"
+    grep -q ' EXIT$' "$_gh_cache_traps" || trap _gh_cache_on_exit EXIT
+    rm -f "$_gh_cache_traps"
   fi
 fi

@@ -42,6 +42,7 @@ def runner_env(hub: FakeHub, root: Path) -> dict[str, str]:
         tools.mkdir()
         (tools / "gh").symlink_to(REAL_GH)
     env = {name: value for name, value in os.environ.items() if name.startswith("PIP_")}  # this machine's index
+    env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))  # warm, as actions/setup-python's cache
     env.update(hub.gh_env(home=home))
     env.update({"PATH": f"{tools}:/usr/bin:/bin", "LANG": "C.UTF-8"})
     return env
