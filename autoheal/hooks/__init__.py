@@ -13,6 +13,8 @@ from ..pipeline import submit
 
 def report_uncaught(exc: BaseException, source: str, context: dict[str, Any] | None = None) -> None:
     """Capture and submit `exc`, returning after AUTOHEAL_TIMEOUT at the latest (the report stays spooled)."""
+    if not _first_report(exc):
+        return  # already reported (say, by autoheal.reporting() before it re-raised the error)
     try:
         config = config_module.load()
     except config_module.ConfigError:
@@ -37,3 +39,17 @@ def _report(
         submit(report, config, timeout=max(0.0, deadline - time.monotonic()))
     except Exception:  # the host program must never see autoheal fail
         pass
+
+
+REPORTED = "__autoheal_reported__"
+
+
+def _first_report(exc: BaseException) -> bool:
+    """True once per exception object: a re-raised error reaches the hooks after `autoheal.api` reported it."""
+    if getattr(exc, REPORTED, False):
+        return False
+    try:
+        setattr(exc, REPORTED, True)
+    except (AttributeError, TypeError):  # an exception type with __slots__ cannot be marked: report it
+        pass
+    return True
