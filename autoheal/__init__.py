@@ -4,6 +4,8 @@
 handles itself; they load on first use, so the start-up hook, which imports this package, pays nothing.
 """
 
+__version__ = "0.1.0"
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import capture_exception as capture_exception
@@ -18,4 +20,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'autoheal' has no attribute {name!r}")
 
 
-__all__ = ["capture_exception", "reporting"]
+__all__ = ["__version__", "capture_exception", "reporting"]

@@ -1,4 +1,4 @@
-"""`ghcache` commands for people, in gh's manner: `help`, `--version`, `--json`/`--jq`, one-line errors.
+"""`ghcache` commands for people, in gh's manner (`ghstyle`): `help`, `--version`, `--json`/`--jq`.
 
 Exit status: 0 done, 1 the operation failed (say, the daemon is not running), 2 a usage error or a bad
 setting; a closed pipe ends the command quietly.
@@ -10,11 +10,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any
+
+from ghstyle import JSON_FLAGS, App, Command, Failed, UserError, json_output, wants_json
 
 from . import __version__, config, invalidation, keys, policy, runner, stats
 from .entry import Entry
@@ -22,14 +23,6 @@ from .tiers.local import LocalStore
 
 PROG = "ghcache"
 ABOUT = "A cache in front of the gh CLI: read commands answered from disk, peers or IPFS; writes pass through."
-
-
-class UserError(Exception):
-    """A problem the user can fix (usage, a bad setting); printed as one line, exit status 2."""
-
-
-class Failed(Exception):
-    """The operation could not be done (say, no daemon runs); printed as one line, exit status 1."""
 
 
 def _settings() -> config.Settings:
@@ -209,14 +202,10 @@ def stats_command(args: argparse.Namespace) -> str:
     if args.since is None:
         report = stats_report(settings)
         return (
-            json_output(report, args)
-            if _wants_json(args)
-            else markdown(report)
-            if args.markdown
-            else stats_text(report)
+            json_output(report, args) if wants_json(args) else markdown(report) if args.markdown else stats_text(report)
         )
     report = stats_report(settings, read_baseline(args.since))
-    if _wants_json(args):
+    if wants_json(args):
         return json_output(report, args)
     return markdown(report, stats_report(settings)) if args.markdown else stats_text(report)
 
@@ -312,7 +301,7 @@ def explain_text(report: dict[str, Any]) -> str:
 def explain(args: argparse.Namespace) -> str:
     """How `ghcache` would handle `gh ARGS`: decision, data class, TTL, every key input, cached or not."""
     report = explain_report(args.gh_args)
-    return json_output(report, args) if _wants_json(args) else explain_text(report)
+    return json_output(report, args) if wants_json(args) else explain_text(report)
 
 
 # -- maintenance ----------------------------------------------------------------------------------------
@@ -444,209 +433,65 @@ def install_shim_command(args: argparse.Namespace) -> str:
     return install_shim(args.directory, args.python)
 
 
-def version(args: argparse.Namespace) -> str:
-    """Show the ghcache version."""
-    return f"ghcache version {__version__}"
-
-
-# -- the command line, gh style ---------------------------------------------------------------------------
-Flag = tuple[tuple[str, ...], dict[str, Any]]
-JSON_FLAGS: list[Flag] = [
-    (("--json",), {"action": "store_true", "dest": "as_json", "help": "Output JSON"}),
-    (("-q", "--jq"), {"metavar": "expression", "help": "Filter JSON output using a jq expression (implies --json)"}),
-]
-
-
-class Command:
-    """One subcommand: what it runs, its one-line summary (the function's docstring) and its flags."""
-
-    def __init__(self, name: str, run: Callable[[argparse.Namespace], str], usage: str, flags: list[Flag]) -> None:
-        self.name = name
-        self.run = run
-        self.usage = usage
-        self.flags = flags
-        self.summary = (run.__doc__ or "").strip().splitlines()[0]
-
-
-COMMANDS = [
-    Command(
-        "stats",
-        stats_command,
-        "[flags]",
-        [
-            *JSON_FLAGS,
-            (("--markdown",), {"action": "store_true", "help": "A Markdown table (for $GITHUB_STEP_SUMMARY)"}),
-            (("--since",), {"metavar": "file", "help": "Count only what happened after FILE (a saved `stats --json`)"}),
-        ],
-    ),
-    Command("explain", explain, "[flags] [--] <gh arguments>", JSON_FLAGS),
-    Command("prune", prune, "", []),
-    Command("clear", clear, "", []),
-    Command(
-        "install-shim",
-        install_shim_command,
-        "<directory> [flags]",
-        [(("--python",), {"metavar": "path", "help": "The interpreter (default: this one, past any version manager)"})],
-    ),
-    Command(
-        "daemon",
-        daemon,
-        "{start|stop|status} [flags]",
-        [(("--foreground",), {"action": "store_true", "help": "Run in this process until stopped (start only)"})],
-    ),
-    Command("version", version, "", []),
-]
-BY_NAME = {command.name: command for command in COMMANDS}
-POSITIONALS: dict[str, list[Flag]] = {
-    "install-shim": [(("directory",), {})],
-    "daemon": [(("action",), {"choices": ["start", "stop", "status"]})],
-}
-
-
-def _aligned(rows: list[tuple[str, str]]) -> list[str]:
-    width = max((len(name) for name, _ in rows), default=0)
-    return [f"  {name:<{width}}  {text}".rstrip() for name, text in rows]
-
-
-def _flag_name(names: tuple[str, ...], options: dict[str, Any]) -> str:
-    short = [n for n in names if not n.startswith("--")]
-    long = [n for n in names if n.startswith("--")]
-    label = ", ".join([*short, *long]) if short else f"    {long[0]}"
-    return f"{label} {options['metavar']}" if "metavar" in options else label
-
-
-def top_help() -> str:
-    rows = [(f"{command.name}:", command.summary) for command in COMMANDS] + [("help:", "Show help for a command")]
-    return "\n".join(
-        [
-            ABOUT,
-            "",
-            "USAGE",
-            f"  {PROG} <command> [flags]",
-            "",
-            "COMMANDS",
-            *_aligned(rows),
-            "",
-            "FLAGS",
-            *_aligned([("--help", "Show help for command"), ("--version", "Show ghcache version")]),
-            "",
-            "EXAMPLES",
-            "  $ ghcache stats",
-            "  $ ghcache explain pr list -R cli/cli",
-            "  $ ghcache stats --jq .upstream_calls_saved",
-            "",
-            "LEARN MORE",
-            f"  Use `{PROG} <command> --help` for more information about a command.",
-            "  The README lists every setting (GH_CACHE_*) and what is cached.",
-        ]
-    )
-
-
-def command_help(command: Command) -> str:
-    rows = [(_flag_name(names, options), options.get("help", "")) for names, options in command.flags]
-    lines = [command.summary, "", "USAGE", f"  {PROG} {command.name} {command.usage}".rstrip()]
-    if rows:
-        lines += ["", "FLAGS", *_aligned(rows)]
-    return "\n".join([*lines, "", "INHERITED FLAGS", *_aligned([("--help", "Show help for command")])])
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse for the parsing only: its errors become one `ghcache: ...` line, exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UserError(f"{message} (see `{self.prog} --help`)")
-
-
-def _parse(command: Command, argv: list[str]) -> argparse.Namespace:
-    parser = _Parser(prog=f"{PROG} {command.name}", add_help=False)
-    for names, options in [*POSITIONALS.get(command.name, []), *command.flags]:
-        parser.add_argument(*names, **options)
-    return parser.parse_args(argv)
-
-
 def _parse_explain(argv: list[str]) -> argparse.Namespace:
     """explain's own flags come first; the first other word (or what follows `--`) starts gh's arguments,
     so `ghcache explain pr list --json number` explains gh's `--json`, with no `--` needed."""
     own: list[str] = []
     rest = list(argv)
-    while rest and rest[0] in ("--json", "-q", "--jq") or (rest and rest[0].startswith("--jq=")):
+    while rest and (rest[0] in ("--json", "-q", "--jq") or rest[0].startswith("--jq=")):
         own.append(rest.pop(0))
         if own[-1] in ("-q", "--jq") and rest:
             own.append(rest.pop(0))
     if rest[:1] == ["--"]:
         rest.pop(0)
     if not rest:
-        raise UserError(
-            "explain needs the gh arguments to explain, e.g. `ghcache explain pr list` (see `ghcache explain --help`)"
-        )
-    namespace = _parse(BY_NAME["explain"], own)
+        raise UserError("explain needs gh's arguments, e.g. `ghcache explain pr list` (see `ghcache explain --help`)")
+    namespace = APP.parse(APP.commands["explain"], own)
     namespace.gh_args = rest
     return namespace
 
 
-def _wants_json(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "as_json", False) or getattr(args, "jq", None))
-
-
-def json_output(data: Any, args: argparse.Namespace) -> str:
-    """JSON as `--json` prints it, or filtered through jq as gh's `--jq` does (strings come out raw)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    expression = getattr(args, "jq", None)
-    if not expression:
-        return text
-    try:
-        done = subprocess.run(["jq", "-r", expression], input=text, capture_output=True, text=True, timeout=60)
-    except FileNotFoundError:
-        raise UserError("--jq needs the jq program on PATH (or use --json)") from None
-    if done.returncode != 0:
-        raise UserError(f"--jq: {(done.stderr.strip().splitlines() or ['jq failed'])[-1]}")
-    return done.stdout.rstrip("\n")
-
-
-def _emit(text: str) -> None:
-    """Print; a reader that went away (`ghcache stats | head -1`) ends us quietly, as it would gh."""
-    if not text:
-        return
-    try:
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's own flush at exit fails no more
-        raise SystemExit(141) from None
-
-
-def run(argv: list[str]) -> int:
-    """Dispatch one command line; the exit status."""
-    if not argv or argv[0] in ("-h", "--help"):
-        _emit(top_help())
-        return 0
-    if argv[0] in ("--version", "-v"):
-        argv = ["version"]
-    name, rest = argv[0], argv[1:]
-    if name == "help":
-        if rest and rest[0] not in BY_NAME:
-            raise UserError(f"unknown command {rest[0]!r} (see `{PROG} help`)")
-        _emit(command_help(BY_NAME[rest[0]]) if rest else top_help())
-        return 0
-    command = BY_NAME.get(name)
-    if command is None:
-        raise UserError(f"unknown command {name!r} (see `{PROG} help`)")
-    if any(word in ("-h", "--help") for word in (rest if name != "explain" else rest[:1])):
-        _emit(command_help(command))
-        return 0
-    _emit(command.run(_parse_explain(rest) if name == "explain" else _parse(command, rest)))
-    return 0
+APP = App(
+    "ghcache",
+    "A cache in front of the gh CLI: read commands answered from disk, peers or IPFS; writes pass through.",
+    __version__,
+    [
+        Command(
+            "stats",
+            stats_command,
+            "[flags]",
+            [
+                *JSON_FLAGS,
+                (("--markdown",), {"action": "store_true", "help": "A Markdown table (for $GITHUB_STEP_SUMMARY)"}),
+                (("--since",), {"metavar": "file", "help": "Count only what came after FILE, a saved `stats --json`"}),
+            ],
+        ),
+        Command("explain", explain, "[flags] [--] <gh arguments>", JSON_FLAGS, parse=_parse_explain),
+        Command("prune", prune),
+        Command("clear", clear),
+        Command(
+            "install-shim",
+            install_shim_command,
+            "<directory> [flags]",
+            [
+                (
+                    ("--python",),
+                    {"metavar": "path", "help": "The interpreter (default: this one, past any version manager)"},
+                )
+            ],
+            positionals=[(("directory",), {})],
+        ),
+        Command(
+            "daemon",
+            daemon,
+            "{start|stop|status} [flags]",
+            [(("--foreground",), {"action": "store_true", "help": "Run in this process until stopped (start only)"})],
+            positionals=[(("action",), {"choices": ["start", "stop", "status"]})],
+        ),
+    ],
+    examples=["ghcache stats", "ghcache explain pr list -R cli/cli", "ghcache stats --jq .upstream_calls_saved"],
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        return run(list(sys.argv[1:] if argv is None else argv))
-    except UserError as error:
-        print(f"ghcache: {error}", file=sys.stderr)
-        return 2
-    except Failed as error:
-        print(f"ghcache: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return APP.main(argv)
