@@ -19,6 +19,9 @@ from . import config
 # What shims/gh runs: the package directory first on sys.path, then the shim's main.
 _SHIM = "import sys; sys.path.insert(0, sys.argv.pop(1)); from ghcache.shim import main; sys.exit(main())"
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # a directory or a .pyz
+# Without the site scan, as the launchers start it; elsewhere than Linux the shim may import platformdirs
+# (for the default cache dir), which then must be found through site.
+_FLAGS = ["-S", "-E"] if sys.platform.startswith("linux") else ["-E"]
 
 
 class Result(NamedTuple):
@@ -68,7 +71,7 @@ class GHCache:
             raise TypeError("argv is a list of arguments, e.g. ['pr', 'list'], not a string")
         data = input.encode() if isinstance(input, str) else input
         done = subprocess.run(
-            [self.python, "-S", "-E", "-c", _SHIM, _PACKAGE_ROOT, *map(str, argv)],
+            [self.python, *_FLAGS, "-c", _SHIM, _PACKAGE_ROOT, *map(str, argv)],
             input=data,
             stdin=subprocess.DEVNULL if data is None else None,
             capture_output=True,

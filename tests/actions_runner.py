@@ -220,21 +220,26 @@ class Job:
 
 
 def checkout_of(repo_root: Path, target: Path) -> Path:
-    """The action as the runner fetches it: the repository's files at a commit, no build output, no .git.
+    """The action as the runner fetches it: a fresh `git clone` of the repository, so no build output.
 
-    The files are those a commit of this working tree would hold (tracked plus new, not ignored), so the
-    test checks the code being tested, committed or not; built `bin/*.pyz` are ignored, hence absent.
+    The working tree's uncommitted changes (tracked or new, not ignored; deletions too) are laid over the
+    clone, so that the test checks the code being tested; on a clean tree the clone is left as it is.
     """
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=repo_root,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, (item.decode() for item in listed)):
-        source = repo_root / name
-        if source.is_symlink() or not source.is_file():
-            continue  # deleted in the working tree, or a link to something outside (a local tool dir)
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target / name)
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(repo_root), str(target)], check=True)
+
+    def files(root: Path, *which: str) -> set[str]:
+        listed = subprocess.run(["git", "ls-files", "-z", *which], cwd=root, capture_output=True, check=True)
+        return {name for name in listed.stdout.decode().split("\0") if name}
+
+    wanted = {
+        name
+        for name in files(repo_root, "--cached", "--others", "--exclude-standard")
+        if (repo_root / name).is_file() and not (repo_root / name).is_symlink()  # not a link to a local tool dir
+    }
+    for name in files(target, "--cached") - wanted:
+        (target / name).unlink()
+    for name in wanted:
+        if not (target / name).exists() or (target / name).read_bytes() != (repo_root / name).read_bytes():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(repo_root / name, target / name)
     return target

@@ -1,4 +1,4 @@
-"""The action in a job, run as the runner runs it: a checkout of the repository holding no build output as
+"""The action in a job, run as the runner runs it: a fresh clone of the repository (no build output) as
 the action's directory, its main step under node with INPUT_* and the runner's environment files, later
 `run:` steps calling gh (against fakehub), and the post step writing the job summary after all of them."""
 
@@ -133,7 +133,7 @@ def test_crash_hook_input_reports_a_later_steps_crash(hub: FakeHub, action: Path
     venv = tmp_path / "app-venv"
     subprocess.run([RUNNER_PYTHON or "python3", "-m", "venv", "--without-pip", str(venv)], check=True)
     crashing = job(hub, tmp_path / "job")
-    assert crashing.uses(action, {"venv": str(venv)}).returncode == 0
+    assert crashing.uses(action, {"venv": str(venv), "summary": "false"}).returncode == 0
     before = len(hub.state.get_repo("octo/hello").issues)
     step = crashing.run(
         f"{venv}/bin/python -c 'raise RuntimeError(\"the nightly export broke\")'",
@@ -143,6 +143,8 @@ def test_crash_hook_input_reports_a_later_steps_crash(hub: FakeHub, action: Path
     issues = hub.state.get_repo("octo/hello").issues
     [filed] = [issue for number, issue in issues.items() if number > before]
     assert "the nightly export broke" in filed.title and "auto-heal" in filed.labels
+    crashing.finish()
+    assert crashing.summary == ""  # summary: "false"
 
 
 @pytest.mark.slow
