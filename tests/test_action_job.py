@@ -67,6 +67,11 @@ def test_two_jobs_sharing_a_restored_cache_each_summarise_their_own_calls(
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert (action / "bin" / "ghcache.pyz").is_file()  # built from the checkout with the package index only
     assert first.summary == ""  # nothing yet: the figures come at the end of the job
+    assert (first.env["GH_CACHE_DIR"], first.env["AUTOHEAL_REPO"], first.env["AUTOHEAL_ENABLED"]) == (
+        str(first.temp / "gh-cache"),
+        "octo/hello",
+        "1",
+    )
 
     hub.clear_requests()
     step = first.run(

@@ -122,5 +122,8 @@ def test_triage_runs_on_issues_a_workflow_token_filed() -> None:
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
     assert set(triggers) == {"issues", "schedule", "workflow_dispatch"} and triggers["schedule"][0]["cron"]
     assert workflow["concurrency"] == {"group": "auto-heal", "cancel-in-progress": False}
-    [triage] = [step for step in workflow["jobs"]["triage"]["steps"] if step.get("name") == "Triage"]
+    job = workflow["jobs"]["triage"]
+    assert job["if"] == "github.event_name != 'issues' || github.event.label.name == 'auto-heal'"
+    assert workflow["permissions"] == {} and set(job["permissions"].values()) == {"write"}
+    [triage] = [step for step in job["steps"] if step.get("name") == "Triage"]
     assert "autoheal triage --sweep" in triage["run"] and "--issue" in triage["run"]

@@ -28,12 +28,19 @@ def fix_pulls(world: World, number: int) -> list:
     return [i for i in world.hub.state.get_repo(REPO).issues.values() if i.pull and f"Fixes #{number}" in i.body]
 
 
-def sweep_job(world: World, tmp_path: Path, zipapps: Path, event_name: str, event: dict) -> Job:
-    """Run the workflow's triage job; returns the job for its step results."""
-    action = checkout_of(ROOT, tmp_path / "_actions" / "ghcache-autoheal")
-    (action / "bin").mkdir(exist_ok=True)
-    for name in ("ghcache.pyz", "autoheal.pyz"):  # building them is the action job test's part
-        shutil.copy(zipapps / name, action / "bin" / name)
+@pytest.fixture(scope="module")
+def action(tmp_path_factory: pytest.TempPathFactory, zipapps: Path) -> Path:
+    """The action at the pinned commit, as the runner fetches it; its zipapps built already (building
+    them from the checkout is the action job test's part)."""
+    checkout = checkout_of(ROOT, tmp_path_factory.mktemp("_actions") / "ghcache-autoheal")
+    (checkout / "bin").mkdir(exist_ok=True)
+    for name in ("ghcache.pyz", "autoheal.pyz"):
+        shutil.copy(zipapps / name, checkout / "bin" / name)
+    return checkout
+
+
+def sweep_job(world: World, action: Path, tmp_path: Path, event_name: str, event: dict) -> Job:
+    """Run the workflow's triage job for one event; returns the job, for its step results."""
     tools = tmp_path / "runner-tools"
     tools.mkdir(exist_ok=True)
     if not (tools / "gh").exists():
@@ -67,27 +74,36 @@ def sweep_job(world: World, tmp_path: Path, zipapps: Path, event_name: str, even
 
 @pytest.mark.parametrize("world", ["missing_env"], indirect=True)
 def test_the_scheduled_sweep_turns_an_issue_filed_from_ci_into_a_draft_pr(
-    world: World, tmp_path: Path, zipapps: Path
+    world: World, action: Path, tmp_path: Path
 ) -> None:
     number = world.crash()  # filed by the hook with the job's token: no `issues` event would start triage
     issue = world.hub.state.get_repo(REPO).issues[number]
     assert "auto-heal" in issue.labels
 
-    job = sweep_job(world, tmp_path, zipapps, "schedule", {})
+    job = sweep_job(world, action, tmp_path, "schedule", {})
     triage_step = triaged(job)
     assert "1 open auto-heal issue(s) to look at" in triage_step.stdout
     assert "opened draft PR" in triage_step.stdout and f"for issue #{number}" in triage_step.stdout
     [pull] = fix_pulls(world, number)
     assert pull.pull.draft and pull.pull.head_ref.startswith("autoheal/")
 
-    again = sweep_job(world, tmp_path, zipapps, "schedule", {})  # the next hour's sweep changes nothing
+    again = sweep_job(world, action, tmp_path, "schedule", {})  # the next hour's sweep changes nothing
     assert f"draft PR #{pull.number} already exists for issue #{number}" in triaged(again).stdout
     assert fix_pulls(world, number) == [pull]
 
 
 @pytest.mark.parametrize("world", ["missing_env"], indirect=True)
-def test_a_manual_run_triages_the_issue_it_names(world: World, tmp_path: Path, zipapps: Path) -> None:
+def test_a_manual_run_triages_the_issue_it_names(world: World, action: Path, tmp_path: Path) -> None:
     number = world.crash()
-    job = sweep_job(world, tmp_path, zipapps, "workflow_dispatch", {"inputs": {"issue": str(number)}})
+    job = sweep_job(world, action, tmp_path, "workflow_dispatch", {"inputs": {"issue": str(number)}})
     assert "opened draft PR" in triaged(job).stdout and "to look at" not in triaged(job).stdout
+    assert len(fix_pulls(world, number)) == 1
+
+
+@pytest.mark.parametrize("world", ["missing_env"], indirect=True)
+def test_an_issue_a_person_labels_is_triaged_at_once(world: World, action: Path, tmp_path: Path) -> None:
+    number = world.crash()
+    event = {"action": "labeled", "label": {"name": "auto-heal"}, "issue": {"number": number}}
+    job = sweep_job(world, action, tmp_path, "issues", event)
+    assert f"for issue #{number}" in triaged(job).stdout and "to look at" not in triaged(job).stdout
     assert len(fix_pulls(world, number)) == 1
