@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def flush(args: argparse.Namespace) -> str | tuple[str, int]:
     outcomes = [o for o in results.values() if o.action != "skipped"]
     left = len(Spool(config.spool_dir).pending())
     if wants_json(args):
-        text = json_output({"outcomes": [_outcome_json(o) for o in outcomes], "left": left}, args)
+        text = json_output({"outcomes": [asdict(o) for o in outcomes], "left": left}, args)
     else:
         text = "\n".join([*map(_describe_outcome, outcomes), f"{left} report(s) left in the spool"])
     return text, 1 if left else 0
@@ -131,7 +132,7 @@ def test(args: argparse.Namespace) -> str | tuple[str, int]:
     """Send a synthetic error through the whole pipeline to check the setup (exit status 1 if not delivered)."""
     config = config_module.load()
     outcome = submit(_synthetic_report(), config)
-    text = json_output(_outcome_json(outcome), args) if wants_json(args) else _describe_outcome(outcome)
+    text = json_output(asdict(outcome), args) if wants_json(args) else _describe_outcome(outcome)
     return text, 0 if outcome.delivered or outcome.action == "dry-run" else 1
 
 
@@ -300,16 +301,6 @@ def _synthetic_report() -> Report:
         return capture_exception(
             e, "cli-error", {"synthetic": True}, max_log_lines=config.max_log_lines, env_allowlist=config.env_allowlist
         )
-
-
-def _outcome_json(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "action": outcome.action,
-        "fingerprint": outcome.fingerprint,
-        "issue": outcome.issue,
-        "url": outcome.url,
-        "reason": outcome.reason,
-    }
 
 
 def _describe_outcome(outcome: Outcome) -> str:

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ghstyle import JSON_FLAGS, App, Command, Failed, UserError, json_output, wants_json
@@ -211,7 +211,7 @@ def stats_command(args: argparse.Namespace) -> str:
 
 
 # -- explain ------------------------------------------------------------------------------------------
-def explain_report(gh_args: Sequence[str], env: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any]:
+def explain_report(gh_args: Sequence[str], env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """How `gh <args>` would be handled here: class, TTL, key inputs, cached or not and why."""
     settings = _settings()
     args = list(gh_args)
@@ -452,8 +452,8 @@ def _parse_explain(argv: list[str]) -> argparse.Namespace:
 
 
 APP = App(
-    "ghcache",
-    "A cache in front of the gh CLI: read commands answered from disk, peers or IPFS; writes pass through.",
+    PROG,
+    ABOUT,
     __version__,
     [
         Command(
