@@ -21,6 +21,7 @@ APPS = {
     "ghcache": "ghcache/__main__.py",
     "autoheal": "autoheal/__main__.py",
 }
+SHARED = ["ghstyle"]  # packages every app carries (the gh-style command line)
 
 
 def vendor() -> Path:
@@ -55,7 +56,8 @@ def build(name: str, main_file: str, vendored: Path) -> Path:
     stage = BUILD / name
     shutil.rmtree(stage, ignore_errors=True)
     shutil.copytree(vendored, stage, ignore=shutil.ignore_patterns(".complete", "__pycache__"))
-    shutil.copytree(ROOT / name, stage / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for package in [name, *SHARED]:
+        shutil.copytree(ROOT / package, stage / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / main_file, stage / "__main__.py")
     compile_tree(stage)
     target = ROOT / "bin" / f"{name}.pyz"

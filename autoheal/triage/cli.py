@@ -8,6 +8,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from autoheal import config as autoheal_config
 from autoheal.report import Report
 from autoheal.sinks.github_api import GitHubRejected, GitHubUnavailable
 from autoheal.token import find_token
@@ -33,9 +34,58 @@ def triage(*, issue: int, repo: str | None = None, workdir: str | None = None) -
     return 0
 
 
-def init_workflow(path: str = ".") -> int:
-    """Write the auto-heal workflow into the repository at `path`; an existing different file is left alone."""
+def sweep(*, repo: str | None = None, workdir: str | None = None, limit: int = 20) -> int:
+    """Triage the open auto-heal issues no triage has answered yet, oldest first. Exit status.
+
+    The scheduled trigger: GitHub starts no workflow for an issue filed with a workflow's GITHUB_TOKEN (how
+    crashes in CI are reported), so a sweep finds them. Issues handed off already (`needs-triage`) are left
+    alone; the rest are skipped by `run` itself when an earlier run left its PR or analysis.
+    """
+    try:
+        hub = Hub(connect(repo))
+        label = (autoheal_config.load().labels or ("auto-heal",))[0]
+        fields = {"labels": label, "state": "open", "sort": "created", "direction": "asc", "per_page": "100"}
+        found = hub.api.call("GET", f"{hub.path}/issues", fields=fields) or []
+    except (TriageError, GitHubRejected, GitHubUnavailable) as e:
+        print(f"autoheal triage: {e}", file=sys.stderr)
+        return 1
+    waiting = [
+        item["number"]
+        for item in found
+        if "pull_request" not in item and "needs-triage" not in {lab.get("name") for lab in item.get("labels", [])}
+    ]
+    print(
+        f"{len(waiting)} open {label} issue(s) to look at"
+        + (f"; the first {limit} now" if len(waiting) > limit else "")
+    )
+    failed = 0
+    for number in waiting[:limit]:
+        failed += triage(issue=number, repo=repo, workdir=workdir)
+    return 1 if failed else 0
+
+
+LOCAL_ACTION = "uses: ./ # zizmor: ignore[self-repository] autoheal:action"
+_ACTION_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}@[0-9a-f]{40}")
+
+
+def workflow_text(action: str | None = None) -> str:
+    """The template; with `action` (OWNER/NAME@<40-hex commit>) it installs autoheal from that pinned commit
+    of the action's repository instead of from the checkout (`./`, right only in this project itself)."""
     template = resources.files("autoheal").joinpath("templates/auto-heal.yml").read_text(encoding="utf-8")
+    if action is None:
+        return template
+    if not _ACTION_REF.fullmatch(action):
+        raise ValueError(f"--action must be OWNER/NAME@<40-hex commit sha>, got {action!r}")
+    return template.replace(LOCAL_ACTION, f"uses: {action} # autoheal:action")
+
+
+def init_workflow(path: str = ".", action: str | None = None) -> int:
+    """Write the auto-heal workflow into the repository at `path`; an existing different file is left alone."""
+    try:
+        template = workflow_text(action)
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
     target = Path(path) / WORKFLOW
     if target.exists() and target.read_text(encoding="utf-8") != template:
         print(f"{target} exists and differs from the template; not overwriting it", file=sys.stderr)

@@ -152,7 +152,7 @@ def test_explain_says_why(rig: GhRig, zipapps: Path) -> None:
     assert "cached       no: not in the local cache" in explain("api", "repos/octo/hello")
     rig.run("api", "repos/octo/hello")
     text = explain("api", "repos/octo/hello")
-    assert "data class   repository (TTL 3600s" in text and "cached       yes" in text
+    assert "data class   repository (TTL 1h;" in text and "cached       yes" in text
     assert rig.env["GH_ENTERPRISE_TOKEN"] not in text
     assert "decision     write" in explain("issue", "create", "-t", "x")
     assert "decision     pass" in explain("pr", "view", "1", "--web")
