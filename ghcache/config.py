@@ -114,7 +114,8 @@ def default_cache_dir(env: Mapping[str, str]) -> str:
     On Linux this is the XDG rule, computed here so the hit path stays standard-library only;
     elsewhere platformdirs is asked (a test checks both agree).
     """
-    if sys.platform.startswith("linux"):
+    platform = sys.platform  # not narrowed by the type checker: both branches are real
+    if platform.startswith("linux"):
         base = env.get("XDG_CACHE_HOME", "").strip()
         if not base or not os.path.isabs(base):
             base = os.path.join(os.path.expanduser("~"), ".cache")

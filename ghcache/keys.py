@@ -5,17 +5,46 @@ from __future__ import annotations
 import os
 
 from .digest import hexdigest
-from .policy import environment_inputs
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from .policy import Decision
+    from .decision import Decision
 
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
-KEY_VERSION = "ghcache-key-1"
+KEY_VERSION = "ghcache-key-2"
 MACHINE_PATHS = ("GH_CONFIG_DIR",)  # left out of shared keys: paths differ between machines
+
+
+def environment_inputs(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Environment variables that change what gh prints, as (name, value) pairs that are set."""
+    return [(name, env[name]) for name in OUTPUT_ENV if name in env]
+
+
+# Everything in the environment that changes gh's output or its target.
+OUTPUT_ENV = (
+    "GH_HOST",
+    "GH_REPO",
+    "GH_CONFIG_DIR",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "GH_FORCE_TTY",
+    "GH_COLOR_LABELS",
+    "GH_ACCESSIBLE_COLORS",
+    "GH_MDWIDTH",
+    "GLAMOUR_STYLE",
+    "TERM",
+    "COLORTERM",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_TIME",
+    "LC_CTYPE",
+    "GH_SPINNER_DISABLED",
+    "GH_PROMPT_DISABLED",
+)
 
 
 class Terminal:
@@ -32,7 +61,19 @@ class Terminal:
 class KeyInputs:
     """Everything the key is derived from (shown by `ghcache explain`); the identity is a fingerprint."""
 
-    __slots__ = ("host", "identity", "repo", "branch", "argv", "env", "terminal", "gh_stamp", "config_digest")
+    __slots__ = (
+        "host",
+        "identity",
+        "repo",
+        "branch",
+        "argv",
+        "env",
+        "terminal",
+        "gh_stamp",
+        "config_digest",
+        "files_digest",
+        "personal",
+    )
 
     def __init__(
         self,
@@ -46,6 +87,8 @@ class KeyInputs:
         terminal: Terminal,
         gh_stamp: str,
         config_digest: str,
+        files_digest: str = "",
+        personal: bool = False,
     ) -> None:
         self.host = host
         self.identity = identity
@@ -56,6 +99,8 @@ class KeyInputs:
         self.terminal = terminal
         self.gh_stamp = gh_stamp
         self.config_digest = config_digest
+        self.files_digest = files_digest  # the local files the request carries (`-F k=@file`, `--input`)
+        self.personal = personal  # the answer depends on who asks, even between machines
 
     def key(self) -> str:
         return hexdigest(
@@ -70,12 +115,14 @@ class KeyInputs:
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             self.gh_stamp,
             self.config_digest,
+            self.files_digest,
         )
 
     # -- shared key (peer and IPFS tiers) --
     def shared_key(self, namespace: str) -> str:
         """The key across machines: no identity (runners have different tokens; the namespace secret
-        scopes sharing instead) and no gh path, only its size as a stand-in for its version."""
+        scopes sharing instead) and no gh path, only its size as a stand-in for its version. A read whose
+        answer depends on who asks (`gh api user`, `… status`, `@me`, GraphQL) keeps the identity."""
         parts = self.gh_stamp.rsplit(":", 2)
         gh_size = parts[1] if len(parts) == 3 else ""
         return hexdigest(
@@ -91,6 +138,8 @@ class KeyInputs:
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             gh_size,
             self.config_digest,
+            self.files_digest,
+            self.identity if self.personal else "",
         )
 
 
@@ -116,8 +165,10 @@ def identity(env: Mapping[str, str]) -> str:
     return hexdigest("identity", *tokens, _read(os.path.join(config_dir, "hosts.yml")))
 
 
-def host(env: Mapping[str, str]) -> str:
-    return (env.get("GH_HOST") or "github.com").lower()
+def host(env: Mapping[str, str], decision: Decision | None = None) -> str:
+    """The host gh talks to: `gh api --hostname`, else GH_HOST, else github.com."""
+    named = decision.hostname if decision is not None else None
+    return (named or env.get("GH_HOST") or "github.com").lower()
 
 
 def normalise_repo(repo: str, default_host: str) -> str:
@@ -132,7 +183,7 @@ def normalise_repo(repo: str, default_host: str) -> str:
 
 def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[str, str]:
     """(repo, branch) the command acts on: named in argv, else GH_REPO, else the cwd's git remote."""
-    gh_host = host(env)
+    gh_host = host(env, decision)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
     from . import gitctx  # only without -R: reading git's files is not needed otherwise
@@ -157,7 +208,7 @@ def build(
 ) -> KeyInputs:
     repo, branch = repo_context(decision, env, cwd)
     return KeyInputs(
-        host=host(env),
+        host=host(env, decision),
         identity=identity(env),
         repo=repo,
         branch=branch,
@@ -166,4 +217,6 @@ def build(
         terminal=terminal,
         gh_stamp=gh_stamp(real_gh),
         config_digest=hexdigest(_read(os.path.join(gh_config_dir(env), "config.yml"))),
+        files_digest=hexdigest(*decision.inputs) if decision.inputs else "",
+        personal=decision.personal,
     )

@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 import time
 
-from . import invalidation, keys, policy, runner, stats
-from .config import Settings
+from . import runner, stats
+from .call import Call
 from .entry import Entry, pack_order
 from .flight import SingleFlight
-from .shim import Call, replay, warn
+from .output import replay, warn
 from .tiers.local import make_private_dirs
 from .tiers.peer import PeerStore
 
@@ -145,17 +145,3 @@ def _fetch(call: Call, cached: Entry | None, peers: PeerTier) -> int:
     if stale is not None:  # not teed while we waited to see whether to fall back
         return replay(_entry(call, result, started, 0.0))
     return result.exit_code
-
-
-def run_write(settings: Settings, real_gh: str, args: list[str], decision: policy.Decision) -> int:
-    """Writes run untouched; afterwards the reads they may have changed are stale."""
-    code = runner.call(real_gh, args)
-    env = os.environ
-    try:
-        repo, _branch = keys.repo_context(decision, env, os.getcwd())
-        repo = repo or invalidation.ANY_REPO
-        invalidation.mark(settings.cache_dir, keys.host(env), repo, decision.invalidates, settings.now())
-        stats.record(settings.cache_dir, "write", "upstream")
-    except OSError:
-        warn("could not record a write; cached reads of this repo may be stale until they expire")
-    return code

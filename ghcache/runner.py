@@ -6,6 +6,7 @@ import os
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Mapping, Sequence
     from typing import NoReturn
 
@@ -124,13 +125,13 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool)
     return Result(bytes(captured[1]), bytes(captured[2]), code, segments)
 
 
-def _wait(process) -> int:
+def _wait(process: subprocess.Popen[bytes]) -> int:
     """gh's exit code as a shell reports it; Ctrl-C reaches gh too, and gh decides what it means."""
     import signal
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        code = process.wait()
+        code: int = process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
     return 128 - code if code < 0 else code
@@ -147,11 +148,34 @@ def _write_all(fd: int, data: bytes) -> bool:
     return True
 
 
+FORWARDED_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT")
+
+
 def call(real_gh: str, argv: Sequence[str]) -> int:
-    """Run gh with the user's own streams (writes): nothing captured, nothing changed."""
+    """Run gh with the user's own streams (writes): nothing captured, nothing changed.
+
+    A signal meant for us (SIGTERM, SIGINT, SIGHUP, SIGQUIT) is passed on to gh and we wait for gh to
+    finish, so whatever the caller does after a write (record it) still happens.
+    """
+    import signal
     import subprocess
 
-    return _wait(subprocess.Popen([real_gh, *argv]))
+    process = subprocess.Popen([real_gh, *argv])
+
+    def forward(signum: int, _frame: object) -> None:
+        try:
+            process.send_signal(signum)
+        except OSError:
+            pass
+
+    signums = [getattr(signal, name) for name in FORWARDED_SIGNALS]
+    previous = {signum: signal.signal(signum, forward) for signum in signums}
+    try:
+        code = process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
 
 
 # Markers of failures that say nothing about the data: the network, GitHub's side, or a rate limit.

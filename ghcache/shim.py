@@ -1,8 +1,8 @@
 """The gh shim: argv -> policy -> key -> tiers -> runner -> output.
 
-This module is the hit path, so it imports the standard library only and nothing heavy
-(no json, re, subprocess or hashlib); the miss path lives in `miss`. Any fault in caching falls
-back to running the real gh untouched.
+This module is the hit path, so it imports the standard library only and nothing heavy (no json,
+re, subprocess or hashlib); the miss path lives in `miss`, the write path in `writes`. Any fault in
+caching falls back to running the real gh untouched.
 """
 
 from __future__ import annotations
@@ -11,70 +11,19 @@ import os
 import sys
 import time
 
-from . import config, invalidation, keys, policy, runner, stats
-from .entry import Entry
+from . import config, keys, policy, runner, stats
+from .call import Call
+from .output import replay, warn
 from .tiers.local import LocalStore
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import TypeGuard
+    from collections.abc import Mapping
+
+    from .decision import Decision
 
 
-class Call:
-    """Everything known about one cacheable invocation, handed from the hit path to the miss path."""
-
-    __slots__ = ("settings", "real_gh", "args", "decision", "inputs", "key", "store")
-
-    def __init__(
-        self,
-        settings: config.Settings,
-        real_gh: str,
-        args: list[str],
-        decision: policy.Decision,
-        inputs: keys.KeyInputs,
-        key: str,
-        store: LocalStore,
-    ) -> None:
-        self.settings = settings
-        self.real_gh = real_gh
-        self.args = args
-        self.decision = decision
-        self.inputs = inputs
-        self.key = key
-        self.store = store
-
-    def usable(self, entry: Entry | None, now: float) -> TypeGuard[Entry]:
-        """Fresh, and fetched after the last write that could have changed it."""
-        if entry is None or not entry.fresh(now):
-            return False
-        return entry.created >= invalidation.last_write(
-            self.settings.cache_dir, self.inputs.host, self.inputs.repo, self.decision.data_class or "api"
-        )
-
-
-def warn(message: str) -> None:
-    try:
-        os.write(2, f"ghcache: {message}\n".encode())
-    except OSError:
-        pass
-
-
-def replay(entry: Entry) -> int:
-    """Write what gh printed, byte for byte and in its order; a closed pipe ends us like gh (SIGPIPE)."""
-    try:
-        for fd, data in entry.segments():
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-    except BrokenPipeError:
-        import signal
-
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGPIPE)
-    return entry.exit_code
-
-
-def pager_configured(env: dict | os._Environ, config_dir: str) -> bool:
+def pager_configured(env: Mapping[str, str], config_dir: str) -> bool:
     """gh pipes terminal output through a pager if one is set; we then let gh do it all."""
     for name in ("GH_PAGER", "PAGER"):
         if name in env:
@@ -99,7 +48,7 @@ def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
 
 
 def _read_call(
-    settings: config.Settings, decision: policy.Decision, args: list[str], real_gh: str, stdout_tty: bool
+    settings: config.Settings, decision: Decision, args: list[str], real_gh: str, stdout_tty: bool
 ) -> Call | None:
     """The Call for a cacheable read, or None when this invocation must pass through."""
     env = os.environ
@@ -145,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     stdout_tty = os.isatty(1)
     decision = policy.decide(args, stdin_tty=os.isatty(0), stdout_tty=stdout_tty)
     if decision.action == "write":  # even with the cache off, so that later reads are not stale
-        from .miss import run_write
+        from .writes import run_write
 
         return run_write(settings, real_gh, args, decision)
     try:

@@ -50,7 +50,7 @@ class Summary:
     def get(self, name: str) -> Counter:
         return self.counters.get(name, Counter())
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, dict[str, float]]:
         return {
             name: {"count": counter.count, "nbytes": counter.nbytes, "total_ms": counter.total_ms}
             for name, counter in sorted(self.counters.items())
