@@ -6,7 +6,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv system zipapps lint typecheck test demo bench clean
+.PHONY: all venv system zipapps lint typecheck test oracle demo bench clean
 
 all: zipapps
 
@@ -32,8 +32,13 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# The whole suite, with the differential oracle's full set of 2,400 gh invocations (tests/oracle).
 test: venv system zipapps lint
-	$(VPY) -m pytest
+	ORACLE_FULL=1 $(VPY) -m pytest
+
+# Only the oracle, full set (the default pytest run checks a fixed subset of 240).
+oracle: venv zipapps
+	ORACLE_FULL=1 $(VPY) -m pytest tests/oracle -q
 
 demo: venv zipapps
 	$(VPY) scripts/demo.py

@@ -79,8 +79,9 @@ def repo_of(arg: str) -> str | None:
     """The repo an argument names: `OWNER/REPO`, `HOST/OWNER/REPO` or a URL into one; else None."""
     if arg.startswith(("https://", "http://")):
         parts = arg.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0].split("/")
-        if len(parts) >= 3 and _is_name(parts[1]) and _is_name(parts[2].removesuffix(".git")):
-            return f"{parts[0]}/{parts[1]}/{parts[2].removesuffix('.git')}"
+        host = parts[0].rpartition("@")[2].partition(":")[0]  # gh drops the port, as url.Hostname() does
+        if len(parts) >= 3 and host and _is_name(parts[1]) and _is_name(parts[2].removesuffix(".git")):
+            return f"{host}/{parts[1]}/{parts[2].removesuffix('.git')}"
         return None
     parts = arg.split("/")
     if len(parts) in (2, 3) and all(_is_name(part) for part in parts):
