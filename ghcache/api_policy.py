@@ -186,7 +186,10 @@ def _rest(request: Request) -> Decision:
     if path == "rate_limit":
         return Decision("pass", "rate limit status is never cached", "api")
     decision = Decision("read", f"{request.method} request", "api", data_class, repo)
-    decision.host_wide = repo is None
+    # `{owner}/{repo}` placeholders are filled from the context: checked against every write of the host.
+    decision.host_wide = (
+        repo is None or "{" in endpoint or any(isinstance(value, str) and "{" in value for _, value in request.fields)
+    )
     decision.personal = (
         path.split("/")[0] in _PERSONAL_ROOTS
         or "@me" in endpoint

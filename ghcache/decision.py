@@ -32,6 +32,7 @@ class Decision:
         "personal",
         "inputs",
         "hostname",
+        "honours_gh_repo",
     )
 
     def __init__(
@@ -55,6 +56,7 @@ class Decision:
         self.personal = False
         self.inputs: tuple[bytes, ...] = ()
         self.hostname: str | None = None  # `gh api --hostname`: the host the request goes to
+        self.honours_gh_repo = False  # GH_REPO overrides the checkout's repo (commands with gh's -R only)
 
     def __repr__(self) -> str:
         return f"Decision({self.action!r}, {self.reason!r}, class={self.data_class!r}, repo={self.repo!r})"

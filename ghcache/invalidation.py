@@ -43,27 +43,27 @@ def write_targets(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple
     gh_host = (decision.hostname or keys.host(env)).lower()
     repos: list[str] = []
     for target in decision.targets:
-        if target == ANY_REPO or "{" in target:  # `{owner}/{repo}`: gh fills it from the context
-            repos.append(ANY_REPO if target == ANY_REPO else _context_repo(env, cwd, gh_host))
+        if target == ANY_REPO:
+            repos.append(ANY_REPO)
+        elif "{" in target:  # `{owner}/{repo}`: gh fills it from the context
+            repos += _context_repos(env, cwd, gh_host)
         else:
             repos.append(keys.normalise_repo(target, gh_host))
     if decision.from_context:
-        repos.append(_context_repo(env, cwd, gh_host))
+        repos += _context_repos(env, cwd, gh_host)
     return gh_host, tuple(dict.fromkeys(repos)) or (ANY_REPO,)
 
 
-def _context_repo(env: Mapping[str, str], cwd: str, gh_host: str) -> str:
-    from . import keys
+def _context_repos(env: Mapping[str, str], cwd: str, gh_host: str) -> list[str]:
+    """GH_REPO's repo and the checkout's: a write may act on either (GH_REPO counts only with -R)."""
+    from . import gitctx, keys
 
-    if env.get("GH_REPO"):
-        return keys.normalise_repo(env["GH_REPO"], gh_host)
-    from . import gitctx
-
+    found = [keys.normalise_repo(env["GH_REPO"], gh_host)] if env.get("GH_REPO") else []
     try:
-        repo, _branch = gitctx.resolve(cwd)
-    except (OSError, ValueError):
-        repo = None
-    return repo or ANY_REPO
+        repo, _branch = gitctx.resolve(cwd, env)
+    except (OSError, ValueError, gitctx.Ambiguous):
+        return [*found, ANY_REPO]
+    return [*found, repo] if repo else found or [ANY_REPO]
 
 
 def mark(root: str, host: str, repos: tuple[str, ...], now: float) -> None:

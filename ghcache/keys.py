@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
+from . import gitctx
 from .digest import hexdigest
+from .gitctx import Ambiguous
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -12,6 +14,7 @@ if TYPE_CHECKING:
 
     from .decision import Decision
 
+__all__ = ["Ambiguous", "KeyInputs", "Terminal", "build", "repo_context"]
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 KEY_VERSION = "ghcache-key-2"
 MACHINE_PATHS = ("GH_CONFIG_DIR",)  # left out of shared keys: paths differ between machines
@@ -174,23 +177,26 @@ def host(env: Mapping[str, str], decision: Decision | None = None) -> str:
 def normalise_repo(repo: str, default_host: str) -> str:
     """ "[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
     if "://" in repo or repo.startswith("git@"):
-        from . import gitctx
-
         return gitctx.normalise_remote_url(repo) or repo.lower()
     parts = repo.strip("/").lower().split("/")
     return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
 
 
-def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[str, str]:
-    """(repo, branch) the command acts on: named in argv, else GH_REPO, else the cwd's git remote."""
+def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_prompt: bool = False) -> tuple[str, str]:
+    """(repo, branch) the command acts on: named in argv, else GH_REPO, else the git remote gh picks.
+
+    Raises gitctx.Ambiguous when gh's choice cannot be known from git's files (the shim then passes
+    the command through)."""
     gh_host = host(env, decision)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
-    from . import gitctx  # only without -R: reading git's files is not needed otherwise
-
-    git_repo, branch = gitctx.resolve(cwd)
-    if env.get("GH_REPO"):
+    if env.get("GH_REPO") and decision.honours_gh_repo:
+        try:
+            _repo, branch = gitctx.resolve(cwd, env)
+        except gitctx.Ambiguous:
+            branch = None  # the branch is a key input only; the repo is GH_REPO's
         return normalise_repo(env["GH_REPO"], gh_host), branch or ""
+    git_repo, branch = gitctx.resolve(cwd, env, can_prompt)
     return git_repo or "", branch or ""
 
 
@@ -204,9 +210,15 @@ def gh_stamp(real_gh: str) -> str:
 
 
 def build(
-    decision: Decision, argv: Sequence[str], env: Mapping[str, str], cwd: str, terminal: Terminal, real_gh: str
+    decision: Decision,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str,
+    terminal: Terminal,
+    real_gh: str,
+    can_prompt: bool = False,
 ) -> KeyInputs:
-    repo, branch = repo_context(decision, env, cwd)
+    repo, branch = repo_context(decision, env, cwd, can_prompt)
     return KeyInputs(
         host=host(env, decision),
         identity=identity(env),

@@ -45,6 +45,9 @@ READS: dict[str, str] = {
     "search commits": "repository",
     "search code": "repository",
 }
+# Command groups whose `-R` is gh's repo override, which GH_REPO stands in for (`repo view` has no -R,
+# and search's `--repo` is a filter): elsewhere gh ignores GH_REPO.
+REPO_OVERRIDE_GROUPS = ("issue", "pr", "release", "run", "workflow", "label", "cache", "secret", "variable", "ruleset")
 # Reads whose answer depends on who asks (kept apart per identity in shared keys too).
 _PERSONAL = ("issue status", "pr status")
 # Commands that never change anything on GitHub but are not cached: they run untouched.
@@ -165,6 +168,7 @@ def _read(parsed: Parsed, command: str) -> Decision:
     decision = Decision("read", "read-only command", command, READS[command], repo)
     decision.host_wide = host_wide
     decision.personal = personal
+    decision.honours_gh_repo = command.split()[0] in REPO_OVERRIDE_GROUPS
     return decision
 
 

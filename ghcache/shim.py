@@ -57,7 +57,11 @@ def _read_call(
     if stdout_tty and pager_configured(env, keys.gh_config_dir(env)):
         return None
     terminal = _terminal(stdout_tty, os.isatty(2))
-    inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh)
+    can_prompt = stdout_tty and os.isatty(0) and not env.get("GH_PROMPT_DISABLED")
+    try:
+        inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh, can_prompt)
+    except keys.Ambiguous:  # which repo gh would act on is not certain: let gh decide, uncached
+        return None
     return Call(settings, real_gh, args, decision, inputs, inputs.key(), LocalStore(settings.cache_dir))
 
 
@@ -79,18 +83,39 @@ def _hit(call: Call, started: float) -> None:
     os._exit(code)
 
 
+def _warn_once(settings: config.Settings, name: str) -> None:
+    """A misspelt GH_CACHE_* variable is pointed out once per cache, not on every call."""
+    from .tiers.local import NOFOLLOW, make_private_dirs
+
+    marks = os.path.join(settings.cache_dir, "notices")
+    try:
+        make_private_dirs(marks)
+        os.close(os.open(os.path.join(marks, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600))
+    except FileExistsError:
+        return  # said before
+    except OSError:
+        pass  # no cache to remember it in: one line on every call, still just one line
+    warn(config.misspelling_notice(name))
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
-    real_gh = runner.find_real_gh(os.environ)
+    env = os.environ
+    real_gh = runner.find_real_gh(env)
+    problem = runner.configured_gh_problem(env) if "GH_CACHE_REAL_GH" in env else None
     if real_gh is None:
-        warn("no real gh found on PATH (or GH_CACHE_REAL_GH points at a shim)")
+        warn(f"{problem or 'no real gh found on PATH'}; no gh to run")
         return 127
+    if problem:
+        warn(f"{problem}; running {real_gh}")
     try:
-        settings = config.load(os.environ)
+        settings = config.load(env)
     except config.BadValue as error:
         warn(f"{error}; cache bypassed")
         runner.exec_real(real_gh, args)
+    for name in config.unknown_settings(env):
+        _warn_once(settings, name)
     stdout_tty = os.isatty(1)
     decision = policy.decide(args, stdin_tty=os.isatty(0), stdout_tty=stdout_tty)
     if decision.action == "write":  # even with the cache off, so that later reads are not stale

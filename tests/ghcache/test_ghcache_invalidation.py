@@ -82,15 +82,15 @@ def test_a_url_argument_names_the_repo_a_write_acts_on(tmp_path: Path, zipapps: 
         assert b"CLOSED" in _issue_titles(rig, *view)
 
 
-def test_a_write_with_the_cache_off_still_invalidates(rig: GhRig) -> None:
+def test_a_write_with_the_cache_off_still_invalidates(rig: GhRig, tmp_path: Path) -> None:
     before = _issue_titles(rig, *READS["issue list"])
-    assert rig.run(*_writes(rig, Path("."))["gh api POST"], extra={"GH_CACHE": "0"}).returncode == 0
+    assert rig.run(*_writes(rig, tmp_path)["gh api POST"], extra={"GH_CACHE": "0"}).returncode == 0
     assert _issue_titles(rig, *READS["issue list"]) != before
 
 
-def test_a_write_to_one_repo_leaves_another_repos_reads_cached(rig: GhRig) -> None:
+def test_a_write_to_one_repo_leaves_another_repos_reads_cached(rig: GhRig, tmp_path: Path) -> None:
     rig.run("api", "repos/octo/secret")
-    assert rig.run(*_writes(rig, Path("."))["gh issue create -R"]).returncode == 0
+    assert rig.run(*_writes(rig, tmp_path)["gh issue create -R"]).returncode == 0
     rig.hub.clear_requests()
     rig.run("api", "repos/octo/secret")
     assert rig.calls() == 0
@@ -110,11 +110,13 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_shim_killed_during_a_write_forwards_the_signal_and_records_it(rig: GhRig, signum: int) -> None:
+def test_a_shim_killed_during_a_write_forwards_the_signal_and_records_it(
+    rig: GhRig, tmp_path: Path, signum: int
+) -> None:
     before = _issue_titles(rig, *READS["issue list"])
     rig.hub.set_latency(60_000)  # the write hangs in gh until the signal comes
     shim = subprocess.Popen(
-        [str(ROOT / "shims" / "gh"), *_writes(rig, Path("."))["gh api POST"]],
+        [str(ROOT / "shims" / "gh"), *_writes(rig, tmp_path)["gh api POST"]],
         env=rig.env,
         cwd=rig.home,
         stdout=subprocess.DEVNULL,

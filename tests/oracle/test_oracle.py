@@ -36,6 +36,7 @@ def rigs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[OracleRig]]:
         yield made
 
 
+@pytest.mark.timeout(3600)  # the full set takes minutes, many more on a loaded machine
 def test_policy_never_calls_a_write_a_read(rigs: list[OracleRig]) -> None:
     count = FULL_CASES if os.environ.get("ORACLE_FULL") == "1" else FAST_CASES
     cases = generate(count)
