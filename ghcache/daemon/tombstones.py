@@ -57,5 +57,5 @@ class Tombstone:
             if invalidation.last_write(cache_dir, self.host, self.repo, data_class) < self.time
         )
         if news:
-            invalidation.mark(cache_dir, self.host, self.repo, news, self.time)
+            invalidation.mark(cache_dir, self.host, (self.repo,), self.time)
         return bool(news)

@@ -32,6 +32,22 @@ def operation_name(body: bytes) -> str | None:
     return None
 
 
+def operation_type(body: bytes) -> str | None:
+    """The type of the operation a GraphQL request would run ("query", "mutation", "subscription"), for
+    the request log; None when the request would run nothing (not JSON, no document, a syntax error,
+    no operation matching `operationName`)."""
+    try:
+        payload = json.loads(body)
+        wanted = payload.get("operationName")
+        operations = [d for d in parse(payload["query"]).definitions if hasattr(d, "operation")]
+    except (ValueError, KeyError, TypeError, AttributeError, GraphQLError):
+        return None
+    for definition in operations:
+        if not wanted and len(operations) == 1 or (definition.name and definition.name.value == wanted):
+            return str(definition.operation.value)
+    return None
+
+
 def execute(call: Call) -> Reply:
     """Validate the document against github.com's schema as GitHub does, then run it over the store."""
     payload = call.json()

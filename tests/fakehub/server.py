@@ -304,6 +304,7 @@ class ApiHandler(BaseHTTPRequestHandler):
                 "query": call.query_string,
                 "status": reply.status,
                 "graphql_operation": graphql_api.operation_name(call.body) if call.path == "/graphql" else None,
+                "graphql_operation_type": graphql_api.operation_type(call.body) if call.path == "/graphql" else None,
                 "user": call.viewer,
                 "time": started,
             }
