@@ -33,7 +33,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 # The whole suite, with the differential oracle's full set of 2,400 gh invocations (tests/oracle).
-test: venv system zipapps lint
+test: venv system zipapps lint typecheck
 	ORACLE_FULL=1 $(VPY) -m pytest
 	$(MAKE) test-triage-corpus
 
