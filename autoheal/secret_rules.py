@@ -28,7 +28,10 @@ class Rule:
     needles: tuple[str, ...]  # one of these occurs in every match: text without any needs no scan
 
     def sub(self, replacement: str, text: str) -> str:
-        return self.pattern.sub(replacement, text) if any(n in text for n in self.needles) else text
+        for needle in self.needles:  # a plain loop: this runs for every rule on every string
+            if needle in text:
+                return self.pattern.sub(replacement, text)
+        return text
 
 
 def _rule(name: str, family: str, pattern: str, needles: tuple[str, ...]) -> Rule:
@@ -205,7 +208,9 @@ SSHPASS = re.compile(
 
 # `name = value`, `name: value`, `"name": "value"`, `--name value`, `--name=value`: the name is checked
 # by `is_secret_name` in code, the value by VALUE.
-ASSIGNMENT_NAME = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,80})(\\{0,4}[\"']?)([ \t]{0,8}[:=][ \t]{0,8})")
+ASSIGNMENT_NAME = re.compile(
+    r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,80})(\\{0,4}[\"']?)([ \t]{0,8}[:=][ \t]{0,8})"
+)
 FLAG_NAME = re.compile(r"(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_.-]{0,80})(=|[ \t]{1,8})")
 VALUE = re.compile(
     r"""\\{1,4}"[^"\n]{0,2000}"|"(?:[^"\\\n]|\\.){0,2000}"|'(?:[^'\\\n]|\\.){0,2000}'|\[[^\]\n]{0,2000}\]"""
