@@ -465,3 +465,18 @@ def test_request_bodies_are_checked_against_githubs_schema(hub: FakeHub, body: d
     assert answer.status == 422
     assert json.loads(answer.data)["message"] == f"Invalid request.\n\n{message}"
     assert len(hub.state.get_repo("octo/hello").issues) == before
+
+
+def test_pr_checks_lists_the_jobs_of_runs_on_the_head_commit(gh: Gh, hub: FakeHub) -> None:
+    """`gh pr checks` (GraphQL statusCheckRollup) and the REST check runs agree on the same jobs."""
+    pull = hub.state.get_issue("octo/hello", 13).pull
+    assert pull is not None
+    run = hub.state.add_run("octo/hello", name="CI", head_sha=pull.head_sha, conclusion="failure", event="pull_request")
+    done = gh("pr", "checks", "13", "-R", "octo/hello", check=False)
+    assert done.returncode == 1  # gh's exit code for failing checks
+    rows = {line.split("\t")[0]: line.split("\t")[1] for line in done.stdout.splitlines() if "\t" in line}
+    answer = direct(hub).request("GET", f"{hub.api_url}/repos/octo/hello/commits/{pull.head_sha}/check-runs")
+    body = json.loads(answer.data)
+    conclusions = {c["name"]: c["conclusion"] for c in body["check_runs"]}
+    assert body["total_count"] == len(run.jobs) == len(rows)
+    assert {name: "pass" if c == "success" else "fail" for name, c in conclusions.items()} == rows

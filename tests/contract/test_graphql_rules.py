@@ -45,7 +45,7 @@ REPO = 'repository(owner: "octo", name: "hello")'
         (f"{{ {REPO} {{ name(x: 1) }} }}", "Field 'name' doesn't accept argument 'x'", "argumentNotAccepted"),
         (
             f"{{ {REPO} {{ issues(first: 1, states: [SHUT]) {{ totalCount }} }} }}",
-            "Argument 'states'",
+            "Argument 'states' on Field 'issues' has an invalid value ([SHUT]). Expected type '[IssueState!]'.",
             "argumentLiteralsIncompatible",
         ),
         (f"{{ {REPO} {{ owner }} }}", "Field must have selections", "selectionMismatch"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     GraphQLError,
@@ -55,8 +56,8 @@ def prepare(
         raise Rejected([located(exc, parse_message(exc))]) from None
     problems = validate(schema, document, RULES)
     if problems:
-        paths = document_paths(document)
-        raise Rejected([validation_error(exc, paths) for exc in problems])
+        paths, literals = document_paths(document), argument_literals(schema, document)
+        raise Rejected([validation_error(exc, paths, literals) for exc in problems])
     operation = pick_operation(document, operation_name)
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
     if isinstance(coerced, list):
@@ -165,7 +166,9 @@ BAD_LITERAL = re.compile(
 )
 
 
-def validation_error(exc: GraphQLError, paths: dict[int, list[str]]) -> dict[str, Any]:
+def validation_error(
+    exc: GraphQLError, paths: dict[int, list[str]], literals: dict[int, tuple[str, str]]
+) -> dict[str, Any]:
     node = exc.nodes[0] if exc.nodes else None
     path = paths.get(id(node), []) if node is not None else []
     for pattern, translate in TRANSLATIONS:
@@ -173,15 +176,38 @@ def validation_error(exc: GraphQLError, paths: dict[int, list[str]]) -> dict[str
         if found:
             message, extensions = translate(found)
             return located(exc, message, path=path, extensions=extensions)
-    if BAD_LITERAL.match(exc.message) and path:
+    if BAD_LITERAL.match(exc.message) and path and node is not None and id(node) in literals:
         argument = path[-1]
+        printed, expected = literals[id(node)]
         return located(
             exc,
-            f"Argument '{argument}' on Field '{path[-2] if len(path) > 1 else ''}' has an invalid value. {exc.message}",
+            f"Argument '{argument}' on Field '{path[-2] if len(path) > 1 else ''}' has an invalid value "
+            f"({printed}). Expected type '{expected}'.",
             path=path,
             extensions={"code": "argumentLiteralsIncompatible", "typeName": "Field", "argumentName": argument},
         )
     return located(exc, exc.message, path=path, extensions={"code": "validationError"})
+
+
+def argument_literals(schema: GraphQLSchema, document: DocumentNode) -> dict[int, tuple[str, str]]:
+    """For every node inside an argument's value: the whole value as written and the argument's type,
+    which graphql-ruby names in `argumentLiteralsIncompatible` messages."""
+    found: dict[int, tuple[str, str]] = {}
+    info = TypeInfo(schema)
+
+    class Literals(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            argument = info.get_argument()
+            entry = (print_ast(node.value), str(argument.type) if argument else "?")
+            pending: list[Any] = [node.value]
+            while pending:
+                item = pending.pop()
+                found[id(item)] = entry
+                pending.extend(getattr(item, "values", ()) or ())
+                pending.extend(f.value for f in getattr(item, "fields", ()) or ())
+
+    visit(document, TypeInfoVisitor(info, Literals()))
+    return found
 
 
 def document_paths(document: DocumentNode) -> dict[int, list[str]]:

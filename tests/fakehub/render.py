@@ -487,3 +487,32 @@ def workflow(call: Call, record: Repo, first: WorkflowRun) -> dict[str, Any]:
         "html_url": f"{call.web_base}/{record.full_name}/blob/{record.default_branch}/{first.path}",
         "badge_url": f"{call.web_base}/{record.full_name}/workflows/{quote(first.name)}/badge.svg",
     }
+
+
+def check_run(call: Call, record: Repo, item: Job, parent: WorkflowRun) -> dict[str, Any]:
+    """A job as the check run GitHub Actions reports on the run's head commit (`gh pr checks`, annotations)."""
+    api = f"{call.api_base}/repos/{record.full_name}/check-runs/{item.id}"
+    return {
+        "id": item.id,
+        "node_id": f"CR_{item.id}",
+        "head_sha": parent.head_sha,
+        "external_id": str(item.id),
+        "name": item.name,
+        "status": item.status,
+        "conclusion": item.conclusion,
+        "started_at": item.started_at,
+        "completed_at": item.completed_at,
+        "url": api,
+        "html_url": f"{call.web_base}/{record.full_name}/runs/{item.id}",
+        "details_url": f"{call.web_base}/{record.full_name}/actions/runs/{parent.id}/job/{item.id}",
+        "output": {
+            "title": None,
+            "summary": None,
+            "text": None,
+            "annotations_count": 0,
+            "annotations_url": f"{api}/annotations",
+        },
+        "check_suite": {"id": parent.id},
+        "app": None,
+        "pull_requests": [],
+    }

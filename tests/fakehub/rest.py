@@ -613,6 +613,28 @@ def list_artifacts(call: Call, owner: str, name: str, run_id: str) -> Reply:
     return Reply(200, {"total_count": 0, "artifacts": []})
 
 
+@route("GET", r"{REPO}/commits/(?P<ref>[^/]+)/check-runs")
+def list_check_runs(call: Call, owner: str, name: str, ref: str) -> Reply:
+    """The check runs on a commit: the jobs of the workflow runs whose head it is (newest run first)."""
+    repo = visible_repo(call, owner, name)
+    sha = repo.commits[0].sha if ref in (repo.default_branch, "HEAD") and repo.commits else ref.lower()
+    pairs = [(job, run) for run in repo.runs if run.head_sha == sha for job in run.jobs]
+    if call.query.get("check_name"):
+        pairs = [(job, run) for job, run in pairs if job.name == call.query["check_name"]]
+    if call.query.get("status"):
+        pairs = [(job, run) for job, run in pairs if job.status == call.query["status"]]
+    page = paginate(call, pairs, lambda pair: render.check_run(call, repo, *pair))
+    page.body = {"total_count": len(pairs), "check_runs": page.body}
+    return page
+
+
+@route("GET", r"{REPO}/check-runs/(?P<job_id>\d+)")
+def get_check_run(call: Call, owner: str, name: str, job_id: str) -> Reply:
+    repo = visible_repo(call, owner, name)
+    item = call.store.find_job(repo.full_name, int(job_id))
+    return Reply(200, render.check_run(call, repo, item, call.store.find_run(repo.full_name, item.run_id)))
+
+
 @route("GET", r"{REPO}/check-runs/(?P<job_id>\d+)/annotations")
 def list_annotations(call: Call, owner: str, name: str, job_id: str) -> Reply:
     visible_repo(call, owner, name)
