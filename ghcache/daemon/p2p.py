@@ -357,6 +357,9 @@ class PeerNet:
         self.members.prune(now)
 
     async def _dial(self, info: PeerInfo) -> None:
+        network = self.host.get_network()
+        if isinstance(network, Swarm):  # libp2p would refuse to redial for 60 s after a failure, which keeps
+            network.unblock_peer(info.peer_id)  # a healed partition apart; REDIAL_INTERVAL paces us instead
         with trio.move_on_after(DIAL_TIMEOUT):
             try:
                 await self.host.connect(info)

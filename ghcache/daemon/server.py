@@ -1,10 +1,12 @@
 """The daemon: answers the shim on a Unix socket (mode 0600) and works the network tiers for it.
 
 A lookup tries this daemon's own shelf, then peers over libp2p, then IPFS by a hinted CID, all
-under the deadline the shim sent. Every entry from elsewhere is opened (AES-GCM: authentic and
-ours), checksummed (the entry format) and checked for expiry against the caller's clock before
-it is served; failures are counted as "reject <tier>" / "expired <tier>" in the stats log.
-A put is acknowledged at once and shared afterwards: the shim never waits on the network.
+under the deadline the shim sent; after a miss the shim claims the key's lease (`leases`). Every
+entry from elsewhere is opened (AES-GCM: authentic and ours), checksummed (the entry format) and
+checked for expiry against the caller's clock and for later writes (tombstones) before it is
+served; failures are counted as "reject <tier>" / "expired <tier>" / "stale <tier>" in the stats
+log. A put is acknowledged at once and shared afterwards (its home gets a copy, its lease ends
+with it): the shim never waits on the network. Members' requests are answered in `answer_peer`.
 The shelf is capped like the local tier (GH_CACHE_MAX_SIZE, least recently used out first), and
 what leaves it, by eviction or expiry, is unpinned on IPFS if we pinned it.
 """
