@@ -549,6 +549,14 @@ def output_cases() -> list[Case]:
             "app.py",
             mkdir,
         ),
+        Case(  # only fails where CI is set: the reproduction sets the recorded name to a placeholder
+            "out-only-on-ci",
+            app("import os", 'if os.environ.get("CI"):\n        open("ci-logs/run.txt", "w").write("x")'),
+            "pr",
+            "app.py",
+            mkdir,
+            env=(("CI", "true"),),
+        ),
         Case(
             "trap-missing-input",
             app("import os", 'print(open(os.path.join("data", "input.csv")).read())'),
