@@ -480,6 +480,15 @@ def environment_cases() -> list[Case]:
             "_require_env('TOOL_HOME')",
             argv=("-m", "tool.main"),
         ),
+        Case(  # the first run leaves a file behind and never fails again: the patch would prove nothing
+            "trap-first-run-only",
+            app(
+                main + 'if not os.path.exists(".initialized"):\n        open(".initialized", "w").close()\n'
+                '        print(os.environ["SETUP_KEY"])'
+            ),
+            "analysis",
+            contains="the failure does not happen on every run",
+        ),
         Case(
             "trap-config-dict-keyerror",
             app('CONFIG = {"name": "x"}\n\n\n' + main + 'print(os.environ["HOME"] + CONFIG["SERVICE_URL"])'),
