@@ -50,6 +50,8 @@ COMMANDS = [
     "issue reopen 2 -R octo/hello",
     "label create contract-label -R octo/hello -c ff0000 -d described",
     "pr create -R octo/hello -t New -b body -H contract-branch -B main",
+    "pr ready 1 -R octo/hello",
+    "gist list",
     "api graphql -f query={viewer{login}}",
     'api graphql -f query={repository(owner:"octo",name:"hello"){issues{nodes{title}}}}',
     'api graphql -f query={repository(owner:"octo",name:"hello"){nope}}',

@@ -57,6 +57,9 @@ class Actor(Obj):
     def f_organizations(self, **args: Any) -> Connection:
         return Connection([], args, "OrganizationConnection")
 
+    def f_gists(self, **args: Any) -> Connection:
+        return Connection([], args, "GistConnection")  # fakehub keeps no gists
+
 
 def actor(call: Call, login: str | None) -> Actor | None:
     return Actor(call, call.store.user(login)) if login else None
@@ -234,6 +237,8 @@ def pull_values(call: Call, repo: Repo, issue: Issue) -> dict[str, Any]:
         "headRefOid": info.head_sha,
         "baseRefOid": info.base_sha,
         "isDraft": info.draft,
+        "isInMergeQueue": False,  # fakehub has no merge queues
+        "isMergeQueueEnabled": False,
         "merged": info.merged_at is not None,
         "mergedAt": info.merged_at,
         "mergedBy": owner if info.merged_at else None,
