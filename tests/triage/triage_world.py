@@ -78,6 +78,7 @@ class World:
             "HOME": str(self.root / "home"),
             "LANG": "C.UTF-8",
             **self.env(),
+            "AUTOHEAL_DELIVERY": "sync",  # filed before the program exits, so the issue is there to look at
         }
         done = subprocess.run(
             [str(self.venv / "bin" / "python"), "app.py", *args],
