@@ -41,3 +41,15 @@ def test_preview_shows_spooled_reports_before_they_are_sent(hub, env):
     assert len(spooled(env)) == 1
     shown = autoheal_cli(env, "preview").stdout
     assert "would be sent for the spooled reports" in shown and "RuntimeError" in shown
+
+
+def test_flush_exits_1_while_reports_are_left_and_0_once_delivered(hub, env):
+    hub.set_outage(503)
+    autoheal_cli(env, "test")
+    left = autoheal_cli(env, "flush")
+    assert left.returncode == 1 and "1 report(s) left in the spool" in left.stdout
+    assert json.loads(autoheal_cli(env, "status", "--json").stdout)["last_deliveries"][-1]["action"] == "spooled"
+    hub.set_outage(None)
+    done = autoheal_cli(env, "flush")
+    assert done.returncode == 0 and "0 report(s) left in the spool" in done.stdout
+    assert len(autoheal_issues(hub)) == 1 and spooled(env) == []
