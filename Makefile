@@ -6,7 +6,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv system zipapps lint typecheck test demo bench clean
+.PHONY: all venv system zipapps lint typecheck test test-triage-corpus oracle demo bench clean
 
 all: zipapps
 
@@ -32,8 +32,18 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-test: venv system zipapps lint
-	$(VPY) -m pytest
+# The whole suite, with the differential oracle's full set of 2,400 gh invocations (tests/oracle).
+test: venv system zipapps lint typecheck
+	ORACLE_FULL=1 $(VPY) -m pytest
+	$(MAKE) test-triage-corpus
+
+# The triage corpus cases the default suite leaves out (it runs the fast ones): long, so a target of its own.
+test-triage-corpus: venv zipapps
+	AUTOHEAL_TRIAGE_CORPUS=rest $(VPY) -m pytest tests/triage/test_triage_corpus.py
+
+# Only the oracle, full set (the default pytest run checks a fixed subset of 240).
+oracle: venv zipapps
+	ORACLE_FULL=1 $(VPY) -m pytest tests/oracle -q
 
 demo: venv zipapps
 	$(VPY) scripts/demo.py

@@ -162,10 +162,14 @@ def read_file(path: Path) -> dict[str, Any]:
         return {}
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
     try:
         data = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as e:
         raise ConfigError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to be a config file") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object")
     for name in data:
@@ -200,3 +204,24 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         return SETTINGS[name][1](raw)
     except ValueError as e:
         raise ConfigError(f"{where}: {e}") from None
+
+
+def sources(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where each effective setting of `load(environ)` comes from (for `autoheal status`), by the same rules:
+    the environment variable, else the config file, else (for `repo`) GITHUB_REPOSITORY, else the default."""
+    environ = os.environ if environ is None else environ
+    config_file = Path(environ["AUTOHEAL_CONFIG"]) if environ.get("AUTOHEAL_CONFIG") else default_config_file()
+    in_file = read_file(config_file)
+    found: dict[str, str] = {}
+    for name, (variable, _) in SETTINGS.items():
+        if environ.get(variable, "").strip():
+            found[name] = f"env {variable}"
+        elif name in in_file:
+            found[name] = f"file {config_file}"
+        elif name == "repo" and environ.get("GITHUB_REPOSITORY"):
+            found[name] = "env GITHUB_REPOSITORY"
+        else:
+            found[name] = "default"
+    found["state_dir"] = "env AUTOHEAL_STATE_DIR" if environ.get("AUTOHEAL_STATE_DIR") else "default"
+    found["config_file"] = "env AUTOHEAL_CONFIG" if environ.get("AUTOHEAL_CONFIG") else "default"
+    return found

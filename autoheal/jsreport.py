@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from autoheal.report import Frame, Report
+from autoheal.report import PUBLIC_ENDPOINT, Frame, Report
 
 SOURCE = "js-error"
 _V8 = re.compile(r"^\s*at (?:(?P<fn>.+?) \()?(?P<loc>[^()]+?)\)?$")
@@ -67,6 +67,8 @@ def to_report(payload: dict[str, Any]) -> Report:
         for key in ("kind", "url", "userAgent", "tool", "params", "retries")
         if payload.get(key) not in (None, "", {})
     )
+    if "url" in context:
+        context["url"] = bare_url(context["url"])  # a page's query and fragment carry session ids and tokens
     return Report(
         source=SOURCE,
         exc_type=payload["name"] or "Error",
@@ -78,4 +80,5 @@ def to_report(payload: dict[str, Any]) -> Report:
         timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         trace_id=uuid.uuid4().hex,
         context=context,
+        provenance=PUBLIC_ENDPOINT,  # anyone who can reach the endpoint wrote this: triage never runs it
     )

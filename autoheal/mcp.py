@@ -12,12 +12,13 @@ import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.shared.exceptions import MCPError
 
+from autoheal.caps import cap_text
 from autoheal.handoff import Handoff
 
 SOURCE = "mcp-tool"
@@ -49,7 +50,7 @@ def report_errors(fn: F | None = None, *, name: str | None = None, server: str |
         tool = name or func.__name__
         signature = inspect.signature(func)
 
-        def report(exc: Exception, args: tuple, kwargs: dict) -> None:
+        def report(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             if not isinstance(exc, EXPECTED):
                 _enqueue(exc, tool, server, signature, args, kwargs)
 
@@ -75,7 +76,7 @@ def report_errors(fn: F | None = None, *, name: str | None = None, server: str |
                     raise
 
         wrapper.__autoheal_wrapped__ = True
-        return wrapper
+        return cast(F, wrapper)
 
     return decorate(fn) if fn is not None else decorate
 
@@ -109,7 +110,12 @@ def instrument(server: Any) -> Any:
 
 
 def _enqueue(
-    exc: Exception, tool: str, server: str | None, signature: inspect.Signature, args: tuple, kwargs: dict
+    exc: Exception,
+    tool: str,
+    server: str | None,
+    signature: inspect.Signature,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> None:
     """Cheap and non-blocking: bind the arguments now, capture and send on the worker."""
     try:
@@ -140,7 +146,7 @@ def drain(timeout: float = 3.0) -> bool:
     return _worker.drain(timeout)
 
 
-def _bind(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict[str, Any]:
+def _bind(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     try:
         return dict(signature.bind_partial(*args, **kwargs).arguments)
     except TypeError:
@@ -152,13 +158,13 @@ def _plain(value: Any, depth: int = 4) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        return value[:MAX_ARG_CHARS]
+        return cap_text(value, MAX_ARG_CHARS)  # never half a token: the scrubber could not recognise it
     if isinstance(value, dict) and len(value) <= 50 and depth:
         return {str(k)[:100]: _plain(v, depth - 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)) and len(value) <= 50 and depth:
         return [_plain(v, depth - 1) for v in value]
     try:
-        return repr(value)[:MAX_ARG_CHARS]
+        return cap_text(repr(value), MAX_ARG_CHARS)
     except Exception:
         return f"<{type(value).__name__}>"
 

@@ -1,3 +1,22 @@
-"""ghcache: a `gh` shim that answers read commands from a tiered cache."""
+"""ghcache: a `gh` shim that answers read commands from a tiered cache.
+
+`from ghcache import GHCache` is the Python API (`ghcache.api`); it is imported on first use only, so the
+shim's hot path, which imports this package, pays nothing for it.
+"""
 
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .api import GHCache as GHCache
+
+
+def __getattr__(name: str) -> object:
+    if name == "GHCache":
+        from .api import GHCache
+
+        return GHCache
+    raise AttributeError(f"module 'ghcache' has no attribute {name!r}")
+
+
+__all__ = ["GHCache", "__version__"]

@@ -1,22 +1,28 @@
-"""`ghcache` commands for people: stats, explain, prune, clear."""
+"""`ghcache` commands for people, in gh's manner (`ghstyle`): `help`, `--version`, `--json`/`--jq`.
+
+Exit status: 0 done, 1 the operation failed (say, the daemon is not running), 2 a usage error or a bad
+setting; a closed pipe ends the command quietly.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import sys
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-import argh
+from ghstyle import JSON_FLAGS, App, Command, Failed, UserError, json_output, wants_json
 
-from . import config, invalidation, keys, policy, runner, stats
+from . import __version__, config, invalidation, keys, policy, runner, stats
 from .entry import Entry
 from .tiers.local import LocalStore
 
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, exit code 2."""
+PROG = "ghcache"
+ABOUT = "A cache in front of the gh CLI: read commands answered from disk, peers or IPFS; writes pass through."
 
 
 def _settings() -> config.Settings:
@@ -26,7 +32,7 @@ def _settings() -> config.Settings:
         raise UserError(str(error)) from None
 
 
-def _human_bytes(count: float) -> str:
+def human_bytes(count: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
@@ -34,14 +40,66 @@ def _human_bytes(count: float) -> str:
     return f"{count:.1f} GiB"
 
 
+_DURATION_UNITS = (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def human_duration(seconds: float) -> str:
+    """The largest two units, as the settings are written: 31536000 -> "1y", 5400 -> "1h30m", 0.4 -> "0s"."""
+    left = max(int(round(seconds)), 0)
+    parts: list[str] = []
+    for unit, size in _DURATION_UNITS:
+        if left >= size and len(parts) < 2:
+            parts.append(f"{left // size}{unit}")
+            left %= size
+        elif parts:
+            break
+    return "".join(parts) or "0s"
+
+
+# -- stats --------------------------------------------------------------------------------------------
 def _per_tier(summary: stats.Summary, event: str) -> dict[str, int]:
     """Counts of one event for every tier that logged it, e.g. "evict" -> {"local": 3, "daemon": 1}."""
     return {name.split()[1]: counter.count for name, counter in summary.counters.items() if name.split()[0] == event}
 
 
-def stats_report(settings: config.Settings) -> dict:
-    """The numbers behind `ghcache stats`, also used by the Actions step summary."""
+def _since(summary: stats.Summary, baseline: dict[str, Any]) -> stats.Summary:
+    """The events counted after `baseline` (the `counters` of an earlier `stats --json`).
+
+    A counter below its baseline was reset (`ghcache clear`) in between: all of it is new.
+    """
+    delta = stats.Summary()
+    for name, counter in summary.counters.items():
+        before = baseline.get(name)
+        try:
+            count, nbytes, total_ms = (
+                (int(before["count"]), int(before["nbytes"]), float(before["total_ms"]))
+                if isinstance(before, dict)
+                else (0, 0, 0.0)
+            )
+        except (KeyError, TypeError, ValueError):
+            count, nbytes, total_ms = 0, 0, 0.0
+        if counter.count >= count:
+            delta.add(name, counter.count - count, max(counter.nbytes - nbytes, 0), max(counter.total_ms - total_ms, 0))
+        else:
+            delta.add(name, counter.count, counter.nbytes, counter.total_ms)
+    return delta
+
+
+def read_baseline(path: str) -> dict[str, Any]:
+    """The counters of a saved `ghcache stats --json`; a missing or unreadable file counts from zero."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            counters = json.load(handle).get("counters")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return counters if isinstance(counters, dict) else {}
+
+
+def stats_report(settings: config.Settings, baseline: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The numbers behind `ghcache stats` (only those counted since `baseline`, if given)."""
     summary = stats.load(settings.cache_dir)
+    if baseline is not None:
+        summary = _since(summary, baseline)
     store = LocalStore(settings.cache_dir)
     files = [item for item in store.files() if item.key]
     tiers = sorted({name.split()[1] for name in summary.counters if name.split()[0] == "hit"} | {"local"})
@@ -70,40 +128,54 @@ def stats_report(settings: config.Settings) -> dict:
         "evictions": _per_tier(summary, "evict"),
         "errors": summary.get("error local").count,
         "writes": summary.get("write upstream").count,
+        "counters": summary.to_json(),  # raw, for `stats --since` later
     }
 
 
-def _markdown(report: dict) -> str:
-    """The table `gh-cache.sh` appends to $GITHUB_STEP_SUMMARY."""
+def _rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     hits = sum(report["hits"].values())
     rows = [
         ("gh calls answered from cache", f"{hits}"),
         ("gh calls that went to GitHub", f"{report['upstream_runs']}"),
+        ("upstream calls saved", f"{report['upstream_calls_saved']}"),
         ("hit rate", f"{report['hit_rate'] * 100:.1f}%"),
         ("stale results served", f"{report['stale_served']}"),
-        ("entries / size", f"{report['entries']} / {_human_bytes(report['bytes'])}"),
     ]
     rows += [
         (f"hits from {tier}", f"{count} (mean {report['hit_latency_ms'][tier]} ms)")
         for tier, count in report["hits"].items()
     ]
     rows += [(f"rejected from {tier}", str(count)) for tier, count in report["rejected"].items()]
-    return "\n".join(["### ghcache", "", "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows), ""])
+    return rows
 
 
-@argh.arg("--json", dest="as_json", help="machine-readable output")
-@argh.arg("--markdown", help="a Markdown table (for $GITHUB_STEP_SUMMARY)")
-def stats_command(as_json: bool = False, markdown: bool = False) -> str:
-    """Hits and misses per tier, hit rate, bytes, upstream calls saved."""
-    report = stats_report(_settings())
-    if as_json:
-        return json.dumps(report, indent=2)
-    if markdown:
-        return _markdown(report)
+def _table(rows: list[tuple[str, str]]) -> list[str]:
+    return ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+
+
+def markdown(report: dict[str, Any], lifetime: dict[str, Any] | None = None) -> str:
+    """The job summary: this job's figures (`report`), then the cache's lifetime totals if given."""
+    lines = ["### ghcache", "", *_table(_rows(report))]
+    if lifetime is None:
+        lines += [f"| entries / size | {report['entries']} / {human_bytes(report['bytes'])} |"]
+    else:
+        lines += [
+            "",
+            f"<details><summary>Lifetime of this cache ({lifetime['entries']} entries, "
+            f"{human_bytes(lifetime['bytes'])})</summary>",
+            "",
+            *_table(_rows(lifetime)),
+            "",
+            "</details>",
+        ]
+    return "\n".join([*lines, ""])
+
+
+def stats_text(report: dict[str, Any]) -> str:
+    """`ghcache stats` for a terminal."""
     lines = [
         f"cache dir        {report['cache_dir']}",
-        f"entries          {report['entries']} "
-        f"({_human_bytes(report['bytes'])} of {_human_bytes(report['max_bytes'])})",
+        f"entries          {report['entries']} ({human_bytes(report['bytes'])} of {human_bytes(report['max_bytes'])})",
     ]
     for tier, count in report["hits"].items():
         lines.append(f"{f'hits ({tier})':<17}{count}  (mean {report['hit_latency_ms'][tier]} ms in the shim)")
@@ -112,7 +184,7 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
         f"upstream runs    {report['upstream_runs']}",
         f"hit rate         {report['hit_rate'] * 100:.1f}%",
         f"calls saved      {report['upstream_calls_saved']}",
-        f"bytes served     {_human_bytes(report['bytes_served'])}",
+        f"bytes served     {human_bytes(report['bytes_served'])}",
         f"stale served     {report['stale_served']}",
         f"evictions        {sum(report['evictions'].values())}"
         + "".join(f"  ({tier}: {count})" for tier, count in report["evictions"].items()),
@@ -124,54 +196,117 @@ def stats_command(as_json: bool = False, markdown: bool = False) -> str:
     return "\n".join(lines)
 
 
-def explain(*gh_args: str) -> str:
+def stats_command(args: argparse.Namespace) -> str:
+    """Hits and misses per tier, hit rate, bytes, upstream calls saved."""
+    settings = _settings()
+    if args.since is None:
+        report = stats_report(settings)
+        return (
+            json_output(report, args) if wants_json(args) else markdown(report) if args.markdown else stats_text(report)
+        )
+    report = stats_report(settings, read_baseline(args.since))
+    if wants_json(args):
+        return json_output(report, args)
+    return markdown(report, stats_report(settings)) if args.markdown else stats_text(report)
+
+
+# -- explain ------------------------------------------------------------------------------------------
+def explain_report(gh_args: Sequence[str], env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """How `gh <args>` would be handled here: class, TTL, key inputs, cached or not and why."""
     settings = _settings()
     args = list(gh_args)
     decision = policy.decide(args, stdin_tty=sys.stdin.isatty(), stdout_tty=sys.stdout.isatty())
-    lines = [f"command      gh {' '.join(args)}", f"decision     {decision.action}: {decision.reason}"]
-    if decision.action == "write":
-        lines.append(f"invalidates  {', '.join(decision.invalidates)} reads of the same repo")
+    report: dict[str, Any] = {
+        "command": ["gh", *args],
+        "decision": decision.action,
+        "reason": decision.reason,
+        "invalidates": list(decision.invalidates),
+    }
     if decision.action != "read":
-        return "\n".join(lines)
-    real_gh = runner.find_real_gh(os.environ)
+        return report
+    real_gh = runner.find_real_gh(env)
     if real_gh is None:
-        raise UserError("no real gh found on PATH (set GH_CACHE_REAL_GH)")
+        raise Failed("no real gh found on PATH (set GH_CACHE_REAL_GH)")
     terminal = keys.Terminal(sys.stdout.isatty(), sys.stderr.isatty(), None)
-    inputs = keys.build(decision, args, os.environ, os.getcwd(), terminal, real_gh)
+    inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh)
     key = inputs.key()
-    ttl = settings.ttl(decision.data_class or "api")
-    lines += [
-        f"data class   {decision.data_class} (TTL {ttl:g}s; GH_CACHE_TTL_{(decision.data_class or 'api').upper()})",
-        f"key          {key}",
-        f"  host       {inputs.host}",
-        f"  identity   {inputs.identity[:16]}… (fingerprint of the token/accounts, never the token)",
-        f"  repo       {inputs.repo or '(none)'}" + (f" @ {inputs.branch}" if inputs.branch else ""),
-        f"  argv       {json.dumps(list(inputs.argv))}",
-        f"  env        {', '.join(name for name, _ in inputs.env) or '(none set)'}",
-        f"  terminal   stdout tty={inputs.terminal.stdout_tty} stderr tty={inputs.terminal.stderr_tty}",
-        f"  gh         {real_gh}",
-    ]
-    lines.append(f"cached       {_cache_state(settings, LocalStore(settings.cache_dir).get(key), inputs, decision)}")
-    return "\n".join(lines)
+    data_class = decision.data_class or "api"
+    report.update(
+        {
+            "data_class": data_class,
+            "ttl_seconds": settings.ttl(data_class),
+            "ttl_variable": f"GH_CACHE_TTL_{data_class.upper()}",
+            "key": key,
+            "inputs": {
+                "host": inputs.host,
+                "identity": inputs.identity[:16],
+                "repo": inputs.repo or None,
+                "branch": inputs.branch or None,
+                "argv": list(inputs.argv),
+                "env": [name for name, _ in inputs.env],
+                "stdout_tty": inputs.terminal.stdout_tty,
+                "stderr_tty": inputs.terminal.stderr_tty,
+                "gh": real_gh,
+            },
+            "cached": _cache_state(settings, LocalStore(settings.cache_dir).get(key), inputs, data_class),
+        }
+    )
+    return report
 
 
 def _cache_state(
-    settings: config.Settings, entry: Entry | None, inputs: keys.KeyInputs, decision: policy.Decision
-) -> str:
+    settings: config.Settings, entry: Entry | None, inputs: keys.KeyInputs, data_class: str
+) -> dict[str, Any]:
     now = settings.now()
     if entry is None:
-        return "no: not in the local cache"
-    last_write = invalidation.last_write(settings.cache_dir, inputs.host, inputs.repo, decision.data_class or "api")
+        return {"state": "absent", "why": "not in the local cache"}
+    age = now - entry.created
+    last_write = invalidation.last_write(settings.cache_dir, inputs.host, inputs.repo, data_class)
     if entry.created < last_write:
-        return f"no: a write {now - last_write:.0f}s ago made it stale"
+        return {
+            "state": "stale",
+            "age_seconds": age,
+            "why": f"a write {human_duration(now - last_write)} ago made it stale",
+        }
     if not entry.fresh(now):
-        return f"no: expired {now - entry.expires:.0f}s ago (can still be served stale while gh fails)"
-    return f"yes: fetched {now - entry.created:.0f}s ago, fresh for {entry.expires - now:.0f}s more"
+        why = f"expired {human_duration(now - entry.expires)} ago (can still be served stale while gh fails)"
+        return {"state": "expired", "age_seconds": age, "why": why}
+    why = f"fetched {human_duration(age)} ago, fresh for {human_duration(entry.expires - now)} more"
+    return {"state": "fresh", "age_seconds": age, "expires_in_seconds": entry.expires - now, "why": why}
 
 
-def prune() -> str:
-    """Delete expired entries past the stale window, leftovers of killed writers, and fold the stats log."""
+def explain_text(report: dict[str, Any]) -> str:
+    lines = [f"command      {' '.join(report['command'])}", f"decision     {report['decision']}: {report['reason']}"]
+    if report["decision"] == "write":
+        lines.append(f"invalidates  {', '.join(report['invalidates'])} reads of the same repo")
+    if report["decision"] != "read":
+        return "\n".join(lines)
+    inputs = report["inputs"]
+    cached = report["cached"]
+    lines += [
+        f"data class   {report['data_class']} (TTL {human_duration(report['ttl_seconds'])}; {report['ttl_variable']})",
+        f"key          {report['key']}",
+        f"  host       {inputs['host']}",
+        f"  identity   {inputs['identity']}… (fingerprint of the token/accounts, never the token)",
+        f"  repo       {inputs['repo'] or '(none)'}" + (f" @ {inputs['branch']}" if inputs["branch"] else ""),
+        f"  argv       {json.dumps(inputs['argv'])}",
+        f"  env        {', '.join(inputs['env']) or '(none set)'}",
+        f"  terminal   stdout tty={inputs['stdout_tty']} stderr tty={inputs['stderr_tty']}",
+        f"  gh         {inputs['gh']}",
+        f"cached       {'yes' if cached['state'] == 'fresh' else 'no'}: {cached['why']}",
+    ]
+    return "\n".join(lines)
+
+
+def explain(args: argparse.Namespace) -> str:
+    """How `ghcache` would handle `gh ARGS`: decision, data class, TTL, every key input, cached or not."""
+    report = explain_report(args.gh_args)
+    return json_output(report, args) if wants_json(args) else explain_text(report)
+
+
+# -- maintenance ----------------------------------------------------------------------------------------
+def prune(args: argparse.Namespace) -> str:
+    """Delete expired entries past the stale window, leftovers of killed writers; fold the stats log."""
     settings = _settings()
     store = LocalStore(settings.cache_dir)
     now = settings.now()
@@ -189,7 +324,7 @@ def prune() -> str:
     return f"pruned {removed} files"
 
 
-def clear() -> str:
+def clear(args: argparse.Namespace) -> str:
     """Delete every cached entry, tombstone and counter."""
     settings = _settings()
     for name in ("entries", "invalidations", "locks"):
@@ -199,30 +334,28 @@ def clear() -> str:
 
 
 # -- ghcache daemon: the peer and IPFS tiers --------------------------------------------------------
-@argh.arg("action", choices=["start", "stop", "status"])
-@argh.arg("--foreground", help="run in this process until stopped (systemd, Actions services)")
-def daemon(action: str, foreground: bool = False) -> str:
+def daemon(args: argparse.Namespace) -> str:
     """The daemon the shim asks on a local miss: start (idempotent; returns once it answers), stop, status."""
-    from .daemon import control
+    from .daemon import client, control
 
     settings = _settings()
     try:
-        if action == "start" and foreground:
+        if args.action == "start" and args.foreground:
             control.foreground(settings.cache_dir, os.environ)
             return "daemon stopped"
-        if action == "start":
+        if args.action == "start":
             return _daemon_summary(control.start(settings.cache_dir, os.environ))
-        if action == "stop":
+        if args.action == "stop":
             return "daemon stopped" if control.stop(settings.cache_dir, os.environ) else "daemon not running"
-        running = control.status(control.client.socket_path(settings.cache_dir, os.environ))
+        running = control.status(client.socket_path(settings.cache_dir, os.environ))
     except control.DaemonError as error:
-        raise UserError(str(error)) from None
+        raise Failed(str(error)) from None
     if running is None:
-        raise UserError("daemon not running")
+        raise Failed("daemon not running")
     return _daemon_summary(running)
 
 
-def _daemon_summary(status: dict) -> str:
+def _daemon_summary(status: dict[str, Any]) -> str:
     lines = [f"daemon running (pid {status.get('pid')}, namespace {status.get('namespace')})"]
     if status.get("peer_id"):
         lines.append(f"peer id   {status['peer_id']}")
@@ -279,8 +412,6 @@ def _extract_shim_packages(archive: str, directory: str) -> str:
     return lib
 
 
-@argh.arg("directory", help="where to write the `gh` launcher; put it first on PATH")
-@argh.arg("--python", help="the interpreter (default: this one, resolved past any version-manager shim)")
 def install_shim(directory: str, python: str | None = None) -> str:
     """Write a `gh` launcher that starts the shim with no shell in between (the fast path)."""
     interpreter = os.path.realpath(python or sys.executable)
@@ -297,12 +428,70 @@ def install_shim(directory: str, python: str | None = None) -> str:
     return target
 
 
+def install_shim_command(args: argparse.Namespace) -> str:
+    """Write a `gh` launcher that starts the shim with no shell in between (the fast path)."""
+    return install_shim(args.directory, args.python)
+
+
+def _parse_explain(argv: list[str]) -> argparse.Namespace:
+    """explain's own flags come first; the first other word (or what follows `--`) starts gh's arguments,
+    so `ghcache explain pr list --json number` explains gh's `--json`, with no `--` needed."""
+    own: list[str] = []
+    rest = list(argv)
+    while rest and (rest[0] in ("--json", "-q", "--jq") or rest[0].startswith("--jq=")):
+        own.append(rest.pop(0))
+        if own[-1] in ("-q", "--jq") and rest:
+            own.append(rest.pop(0))
+    if rest[:1] == ["--"]:
+        rest.pop(0)
+    if not rest:
+        raise UserError("explain needs gh's arguments, e.g. `ghcache explain pr list` (see `ghcache explain --help`)")
+    namespace = APP.parse(APP.commands["explain"], own)
+    namespace.gh_args = rest
+    return namespace
+
+
+APP = App(
+    PROG,
+    ABOUT,
+    __version__,
+    [
+        Command(
+            "stats",
+            stats_command,
+            "[flags]",
+            [
+                *JSON_FLAGS,
+                (("--markdown",), {"action": "store_true", "help": "A Markdown table (for $GITHUB_STEP_SUMMARY)"}),
+                (("--since",), {"metavar": "file", "help": "Count only what came after FILE, a saved `stats --json`"}),
+            ],
+        ),
+        Command("explain", explain, "[flags] [--] <gh arguments>", JSON_FLAGS, parse=_parse_explain),
+        Command("prune", prune),
+        Command("clear", clear),
+        Command(
+            "install-shim",
+            install_shim_command,
+            "<directory> [flags]",
+            [
+                (
+                    ("--python",),
+                    {"metavar": "path", "help": "The interpreter (default: this one, past any version manager)"},
+                )
+            ],
+            positionals=[(("directory",), {})],
+        ),
+        Command(
+            "daemon",
+            daemon,
+            "{start|stop|status} [flags]",
+            [(("--foreground",), {"action": "store_true", "help": "Run in this process until stopped (start only)"})],
+            positionals=[(("action",), {"choices": ["start", "stop", "status"]})],
+        ),
+    ],
+    examples=["ghcache stats", "ghcache explain pr list -R cli/cli", "ghcache stats --jq .upstream_calls_saved"],
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argh.ArghParser(prog="ghcache", description="A cache in front of the gh CLI.")
-    parser.add_commands([argh.named("stats")(stats_command), explain, prune, clear, install_shim, daemon])
-    try:
-        parser.dispatch(argv)
-    except UserError as error:
-        print(f"ghcache: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return APP.main(argv)

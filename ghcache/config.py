@@ -13,6 +13,39 @@ if TYPE_CHECKING:
 
 _TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _SIZE_UNITS = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+# Beyond these a value is a typo or an attack (`1e300`); entries store times and sizes in 64 bits.
+_LIMITS = {"duration": 100 * 31536000.0, "size": float(1 << 60)}
+# Every setting the shim reads; any other GH_CACHE_* variable is a misspelling, and we say so.
+KNOWN = frozenset(
+    {
+        "GH_CACHE",
+        "GH_CACHE_REFRESH",
+        "GH_CACHE_DIR",
+        "GH_CACHE_MAX_SIZE",
+        "GH_CACHE_MAX_STALE",
+        "GH_CACHE_REAL_GH",
+        "GH_CACHE_PYTHON",
+        "GH_CACHE_PYZ",
+        "GH_CACHE_SHIM_DIR",
+        "GH_CACHE_PEER_TIMEOUT_MS",
+        "GH_CACHE_NOW",
+        "GH_CACHE_TTL_IMMUTABLE",
+        "GH_CACHE_TTL_REPOSITORY",
+        "GH_CACHE_TTL_WORKFLOWS",
+        "GH_CACHE_TTL_ISSUES",
+        "GH_CACHE_TTL_API",
+    }
+)
+# Read elsewhere (the peer daemon, gh-cache.sh): known, not misspellings.
+KNOWN_PREFIXES = (
+    "GH_CACHE_P2P",
+    "GH_CACHE_IPFS",
+    "GH_CACHE_SHARED_",
+    "GH_CACHE_DAEMON",
+    "GH_CACHE_PEER",
+    "GH_CACHE_BOOTSTRAP",
+    "GH_CACHE_NAMESPACE",
+)
 
 
 class BadValue(ValueError):
@@ -32,8 +65,12 @@ def _parse(text: str, units: dict[str, int], what: str, name: str) -> float:
         value = float(raw)
     except ValueError:
         raise BadValue(f"{name}={text!r} is not a {what} (examples: {_example(units)})") from None
-    if value < 0 or value != value:
+    if value != value or value in (float("inf"), float("-inf")):
+        raise BadValue(f"{name}={text!r} is not a {what} (examples: {_example(units)})")
+    if value < 0:
         raise BadValue(f"{name}={text!r} must not be negative")
+    if value * scale > _LIMITS[what]:
+        raise BadValue(f"{name}={text!r} is too large")
     return value * scale
 
 
@@ -105,7 +142,41 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     value = env.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
+    word = value.strip().lower()
+    if word in ("0", "false", "no", "off"):
+        return False
+    if word in ("1", "true", "yes", "on"):
+        return True
+    raise BadValue(f"{name}={value!r} is not 0 or 1 (or true/false, yes/no, on/off)")
+
+
+def _cache_dir(env: Mapping[str, str]) -> str:
+    """GH_CACHE_DIR with `~` expanded; a relative path would move with the working directory: refused."""
+    raw = env.get("GH_CACHE_DIR")
+    if not raw:
+        return default_cache_dir(env)
+    path = os.path.expanduser(raw)
+    if not os.path.isabs(path):
+        raise BadValue(f"GH_CACHE_DIR={raw!r} is not an absolute path")
+    return path
+
+
+def misspelling_notice(name: str) -> str:
+    """One line for a GH_CACHE_* variable nothing reads, with the likeliest intended name."""
+    import difflib  # only when there is a misspelling to explain
+
+    close = difflib.get_close_matches(name, sorted(KNOWN), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{name} is not a ghcache setting{hint}; it is ignored"
+
+
+def unknown_settings(env: Mapping[str, str]) -> list[str]:
+    """GH_CACHE_* variables that no part of ghcache reads: misspellings, most likely."""
+    return sorted(
+        name
+        for name in env
+        if name.startswith("GH_CACHE_") and name not in KNOWN and not name.startswith(KNOWN_PREFIXES)
+    )
 
 
 def default_cache_dir(env: Mapping[str, str]) -> str:
@@ -114,7 +185,8 @@ def default_cache_dir(env: Mapping[str, str]) -> str:
     On Linux this is the XDG rule, computed here so the hit path stays standard-library only;
     elsewhere platformdirs is asked (a test checks both agree).
     """
-    if sys.platform.startswith("linux"):
+    platform = sys.platform  # not narrowed by the type checker: both branches are real
+    if platform.startswith("linux"):
         base = env.get("XDG_CACHE_HOME", "").strip()
         if not base or not os.path.isabs(base):
             base = os.path.join(os.path.expanduser("~"), ".cache")
@@ -136,7 +208,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         enabled=_flag(env, "GH_CACHE", True),
         refresh=_flag(env, "GH_CACHE_REFRESH", False),
-        cache_dir=env.get("GH_CACHE_DIR") or default_cache_dir(env),
+        cache_dir=_cache_dir(env),
         max_size=size(env["GH_CACHE_MAX_SIZE"], "GH_CACHE_MAX_SIZE")
         if env.get("GH_CACHE_MAX_SIZE")
         else DEFAULT_MAX_SIZE,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-try:  # CPython 3.11's built-in implementation
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - other versions
-    try:
-        from _sha2 import sha256  # CPython 3.12+
-    except ImportError:
-        from hashlib import sha256
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:  # CPython 3.11's built-in implementation
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - other versions
+        try:
+            from _sha2 import sha256  # CPython 3.12+
+        except ImportError:
+            from hashlib import sha256
+
+__all__ = ["hexdigest", "sha256"]
 
 
 def hexdigest(*parts: str | bytes) -> str:

@@ -4,18 +4,50 @@ from __future__ import annotations
 
 import os
 
+from . import gitctx
 from .digest import hexdigest
-from .policy import environment_inputs
+from .gitctx import Ambiguous
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from .policy import Decision
+    from .decision import Decision
 
+__all__ = ["Ambiguous", "KeyInputs", "Terminal", "build", "repo_context"]
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
-KEY_VERSION = "ghcache-key-1"
+KEY_VERSION = "ghcache-key-2"
 MACHINE_PATHS = ("GH_CONFIG_DIR",)  # left out of shared keys: paths differ between machines
+
+
+def environment_inputs(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Environment variables that change what gh prints, as (name, value) pairs that are set."""
+    return [(name, env[name]) for name in OUTPUT_ENV if name in env]
+
+
+# Everything in the environment that changes gh's output or its target.
+OUTPUT_ENV = (
+    "GH_HOST",
+    "GH_REPO",
+    "GH_CONFIG_DIR",
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "GH_FORCE_TTY",
+    "GH_COLOR_LABELS",
+    "GH_ACCESSIBLE_COLORS",
+    "GH_MDWIDTH",
+    "GLAMOUR_STYLE",
+    "TERM",
+    "COLORTERM",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_TIME",
+    "LC_CTYPE",
+    "GH_SPINNER_DISABLED",
+    "GH_PROMPT_DISABLED",
+)
 
 
 class Terminal:
@@ -32,7 +64,19 @@ class Terminal:
 class KeyInputs:
     """Everything the key is derived from (shown by `ghcache explain`); the identity is a fingerprint."""
 
-    __slots__ = ("host", "identity", "repo", "branch", "argv", "env", "terminal", "gh_stamp", "config_digest")
+    __slots__ = (
+        "host",
+        "identity",
+        "repo",
+        "branch",
+        "argv",
+        "env",
+        "terminal",
+        "gh_stamp",
+        "config_digest",
+        "files_digest",
+        "personal",
+    )
 
     def __init__(
         self,
@@ -46,6 +90,8 @@ class KeyInputs:
         terminal: Terminal,
         gh_stamp: str,
         config_digest: str,
+        files_digest: str = "",
+        personal: bool = False,
     ) -> None:
         self.host = host
         self.identity = identity
@@ -56,6 +102,8 @@ class KeyInputs:
         self.terminal = terminal
         self.gh_stamp = gh_stamp
         self.config_digest = config_digest
+        self.files_digest = files_digest  # the local files the request carries (`-F k=@file`, `--input`)
+        self.personal = personal  # the answer depends on who asks, even between machines
 
     def key(self) -> str:
         return hexdigest(
@@ -70,12 +118,14 @@ class KeyInputs:
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             self.gh_stamp,
             self.config_digest,
+            self.files_digest,
         )
 
     # -- shared key (peer and IPFS tiers) --
     def shared_key(self, namespace: str) -> str:
         """The key across machines: no identity (runners have different tokens; the namespace secret
-        scopes sharing instead) and no gh path, only its size as a stand-in for its version."""
+        scopes sharing instead) and no gh path, only its size as a stand-in for its version. A read whose
+        answer depends on who asks (`gh api user`, `… status`, `@me`, GraphQL) keeps the identity."""
         parts = self.gh_stamp.rsplit(":", 2)
         gh_size = parts[1] if len(parts) == 3 else ""
         return hexdigest(
@@ -91,6 +141,8 @@ class KeyInputs:
             f"tty={int(self.terminal.stdout_tty)}{int(self.terminal.stderr_tty)}:{self.terminal.width}",
             gh_size,
             self.config_digest,
+            self.files_digest,
+            self.identity if self.personal else "",
         )
 
 
@@ -116,30 +168,35 @@ def identity(env: Mapping[str, str]) -> str:
     return hexdigest("identity", *tokens, _read(os.path.join(config_dir, "hosts.yml")))
 
 
-def host(env: Mapping[str, str]) -> str:
-    return (env.get("GH_HOST") or "github.com").lower()
+def host(env: Mapping[str, str], decision: Decision | None = None) -> str:
+    """The host gh talks to: `gh api --hostname`, else GH_HOST, else github.com."""
+    named = decision.hostname if decision is not None else None
+    return (named or env.get("GH_HOST") or "github.com").lower()
 
 
 def normalise_repo(repo: str, default_host: str) -> str:
     """ "[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
     if "://" in repo or repo.startswith("git@"):
-        from . import gitctx
-
         return gitctx.normalise_remote_url(repo) or repo.lower()
     parts = repo.strip("/").lower().split("/")
     return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
 
 
-def repo_context(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[str, str]:
-    """(repo, branch) the command acts on: named in argv, else GH_REPO, else the cwd's git remote."""
-    gh_host = host(env)
+def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_prompt: bool = False) -> tuple[str, str]:
+    """(repo, branch) the command acts on: named in argv, else GH_REPO, else the git remote gh picks.
+
+    Raises gitctx.Ambiguous when gh's choice cannot be known from git's files (the shim then passes
+    the command through)."""
+    gh_host = host(env, decision)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
-    from . import gitctx  # only without -R: reading git's files is not needed otherwise
-
-    git_repo, branch = gitctx.resolve(cwd)
-    if env.get("GH_REPO"):
+    if env.get("GH_REPO") and decision.honours_gh_repo:
+        try:
+            _repo, branch = gitctx.resolve(cwd, env)
+        except gitctx.Ambiguous:
+            branch = None  # the branch is a key input only; the repo is GH_REPO's
         return normalise_repo(env["GH_REPO"], gh_host), branch or ""
+    git_repo, branch = gitctx.resolve(cwd, env, can_prompt)
     return git_repo or "", branch or ""
 
 
@@ -153,11 +210,17 @@ def gh_stamp(real_gh: str) -> str:
 
 
 def build(
-    decision: Decision, argv: Sequence[str], env: Mapping[str, str], cwd: str, terminal: Terminal, real_gh: str
+    decision: Decision,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str,
+    terminal: Terminal,
+    real_gh: str,
+    can_prompt: bool = False,
 ) -> KeyInputs:
-    repo, branch = repo_context(decision, env, cwd)
+    repo, branch = repo_context(decision, env, cwd, can_prompt)
     return KeyInputs(
-        host=host(env),
+        host=host(env, decision),
         identity=identity(env),
         repo=repo,
         branch=branch,
@@ -166,4 +229,6 @@ def build(
         terminal=terminal,
         gh_stamp=gh_stamp(real_gh),
         config_digest=hexdigest(_read(os.path.join(gh_config_dir(env), "config.yml"))),
+        files_digest=hexdigest(*decision.inputs) if decision.inputs else "",
+        personal=decision.personal,
     )

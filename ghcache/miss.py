@@ -8,15 +8,16 @@ from __future__ import annotations
 import os
 import time
 
-from . import invalidation, keys, policy, runner, stats
-from .config import Settings
+from . import runner, stats
+from .call import Call
 from .entry import Entry, pack_order
 from .flight import SingleFlight
-from .shim import Call, replay, warn
+from .output import replay, warn
 from .tiers.local import make_private_dirs
 from .tiers.peer import PeerStore
 
 LOCK_TIMEOUT = 120.0  # longer than any sane gh read; past it we fetch without the lock
+STORE_FRACTION = 2  # an output over half of GH_CACHE_MAX_SIZE would evict most of it: streamed, never stored
 
 
 def _info(call: Call) -> bytes:
@@ -126,11 +127,14 @@ def _fetch(call: Call, cached: Entry | None, peers: PeerTier) -> int:
     stale = cached if cached is not None and cached.servable_stale(started, call.settings.max_stale) else None
     clock = time.monotonic()
     try:
-        result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None)
+        limit = call.settings.max_size // STORE_FRACTION
+        result = runner.run(call.real_gh, call.args, os.environ, tee=stale is None, limit=limit)
     except OSError as error:  # no pseudo-terminal to be had, say: gh on its own still answers
         warn(f"cannot capture gh's output ({error.strerror}); running gh directly")
         runner.exec_real(call.real_gh, call.args)
     stats.record(root, "run", "upstream", len(result.stdout) + len(result.stderr), (time.monotonic() - clock) * 1000)
+    if result.oversized:  # streamed through as it came; nothing kept, nothing to fall back on
+        return _ended(result)
     if result.exit_code == 0:
         _store(call, result, started, peers)
     elif stale is not None and runner.is_transient_failure(result):
@@ -144,18 +148,14 @@ def _fetch(call: Call, cached: Entry | None, peers: PeerTier) -> int:
         return replay(stale)
     if stale is not None:  # not teed while we waited to see whether to fall back
         return replay(_entry(call, result, started, 0.0))
+    return _ended(result)
+
+
+def _ended(result: runner.Result) -> int:
+    """gh's exit code; if our reader closed the pipe on us, end the way gh alone would have (SIGPIPE)."""
+    if result.broken_pipe:
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
     return result.exit_code
-
-
-def run_write(settings: Settings, real_gh: str, args: list[str], decision: policy.Decision) -> int:
-    """Writes run untouched; afterwards the reads they may have changed are stale."""
-    code = runner.call(real_gh, args)
-    env = os.environ
-    try:
-        repo, _branch = keys.repo_context(decision, env, os.getcwd())
-        repo = repo or invalidation.ANY_REPO
-        invalidation.mark(settings.cache_dir, keys.host(env), repo, decision.invalidates, settings.now())
-        stats.record(settings.cache_dir, "write", "upstream")
-    except OSError:
-        warn("could not record a write; cached reads of this repo may be stale until they expire")
-    return code

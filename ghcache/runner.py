@@ -6,6 +6,7 @@ import os
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Mapping, Sequence
     from typing import NoReturn
 
@@ -21,11 +22,24 @@ def _is_shim(path: str) -> bool:
         return True
 
 
-def find_real_gh(env: Mapping[str, str]) -> str | None:
-    """GH_CACHE_REAL_GH, else the first `gh` on PATH that is not a ghcache shim (so we never recurse)."""
+def configured_gh_problem(env: Mapping[str, str]) -> str | None:
+    """Why GH_CACHE_REAL_GH cannot be used (then the PATH is searched instead); None when it can."""
     configured = env.get("GH_CACHE_REAL_GH")
-    if configured:
-        return configured if os.access(configured, os.X_OK) and not _is_shim(configured) else None
+    if not configured:
+        return None
+    if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+        return f"GH_CACHE_REAL_GH={configured!r} is not an executable file"
+    if _is_shim(configured):
+        return f"GH_CACHE_REAL_GH={configured!r} is a ghcache shim, not gh"
+    return None
+
+
+def find_real_gh(env: Mapping[str, str]) -> str | None:
+    """GH_CACHE_REAL_GH when usable, else the first `gh` on PATH that is not a ghcache shim (so we never
+    recurse)."""
+    configured = env.get("GH_CACHE_REAL_GH")
+    if configured and configured_gh_problem(env) is None:
+        return configured
     for directory in env.get("PATH", os.defpath).split(os.pathsep):
         candidate = os.path.join(directory or ".", "gh")
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and not _is_shim(candidate):
@@ -41,13 +55,15 @@ def exec_real(real_gh: str, argv: Sequence[str]) -> NoReturn:
 class Result:
     """What one run of gh printed, and in which order its writes to the two streams arrived."""
 
-    __slots__ = ("stdout", "stderr", "exit_code", "segments")
+    __slots__ = ("stdout", "stderr", "exit_code", "segments", "oversized", "broken_pipe")
 
     def __init__(self, stdout: bytes, stderr: bytes, exit_code: int, segments: list[tuple[int, int]]) -> None:
         self.stdout = stdout
         self.stderr = stderr
         self.exit_code = exit_code
         self.segments = segments
+        self.oversized = False  # more than the capture limit: streamed to the user, not kept
+        self.broken_pipe = False  # the user's reader went away while we wrote to it
 
 
 def _terminal_like(fd: int) -> tuple[int, int]:
@@ -68,11 +84,13 @@ def _terminal_like(fd: int) -> tuple[int, int]:
     return main_fd, child_fd
 
 
-def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool) -> Result:
+def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool, limit: int = 1 << 62) -> Result:
     """Run gh capturing stdout and stderr; with `tee`, the user sees them as they arrive.
 
     A stream that is a terminal is given to gh as a pty of the same size, so gh renders exactly what it
     would render there (colours, widths, progress) and the capture can be replayed on such a terminal.
+    Past `limit` bytes nothing more is kept (memory stays bounded): what was held back is written out
+    in order and the rest streams through; the result is then `oversized` and must not be stored.
     """
     import subprocess
     import threading
@@ -96,9 +114,25 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool)
     captured: dict[int, bytearray] = {1: bytearray(), 2: bytearray()}
     segments: list[tuple[int, int]] = []
     order_lock = threading.Lock()
+    state = {"tee": tee, "oversized": False, "broken": False, "total": 0}
+
+    def spill() -> bool:
+        """Over the limit: write out what was held back (the last chunk too), in gh's order, and keep
+        nothing from now on. True when the last chunk went out here."""
+        held_back = not state["tee"]
+        if held_back:
+            offsets = {1: 0, 2: 0}
+            for out_fd, length in segments:
+                if not _write_all(out_fd, captured[out_fd][offsets[out_fd] : offsets[out_fd] + length]):
+                    state["broken"] = True
+                offsets[out_fd] += length
+        captured[1].clear()
+        captured[2].clear()
+        segments.clear()
+        state.update(tee=True, oversized=True)
+        return held_back
 
     def pump(fd: int) -> None:
-        broken = False
         while True:
             try:
                 chunk = os.read(sources[fd], 65536)
@@ -107,10 +141,15 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool)
             if not chunk:
                 break
             with order_lock:
-                captured[fd] += chunk
-                segments.append((fd, len(chunk)))
-            if tee and not broken:
-                broken = not _write_all(fd, chunk)
+                if not state["oversized"]:
+                    captured[fd] += chunk
+                    segments.append((fd, len(chunk)))
+                    state["total"] += len(chunk)
+                    if state["total"] > limit and spill():
+                        continue
+                teeing = state["tee"] and not state["broken"]
+            if teeing and not _write_all(fd, chunk):
+                state["broken"] = True
 
     threads = [threading.Thread(target=pump, args=(fd,), daemon=True) for fd in (1, 2)]
     for thread in threads:
@@ -121,22 +160,25 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool)
     for fd in (1, 2):
         if fd in child_ends:
             os.close(sources[fd])
-    return Result(bytes(captured[1]), bytes(captured[2]), code, segments)
+    result = Result(bytes(captured[1]), bytes(captured[2]), code, segments)
+    result.oversized = bool(state["oversized"])
+    result.broken_pipe = bool(state["broken"])
+    return result
 
 
-def _wait(process) -> int:
+def _wait(process: subprocess.Popen[bytes]) -> int:
     """gh's exit code as a shell reports it; Ctrl-C reaches gh too, and gh decides what it means."""
     import signal
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        code = process.wait()
+        code: int = process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
     return 128 - code if code < 0 else code
 
 
-def _write_all(fd: int, data: bytes) -> bool:
+def _write_all(fd: int, data: bytes | bytearray) -> bool:
     """False when the reader went away (a closed pipe): keep capturing, stop writing."""
     view = memoryview(data)
     try:
@@ -147,11 +189,34 @@ def _write_all(fd: int, data: bytes) -> bool:
     return True
 
 
+FORWARDED_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT")
+
+
 def call(real_gh: str, argv: Sequence[str]) -> int:
-    """Run gh with the user's own streams (writes): nothing captured, nothing changed."""
+    """Run gh with the user's own streams (writes): nothing captured, nothing changed.
+
+    A signal meant for us (SIGTERM, SIGINT, SIGHUP, SIGQUIT) is passed on to gh and we wait for gh to
+    finish, so whatever the caller does after a write (record it) still happens.
+    """
+    import signal
     import subprocess
 
-    return _wait(subprocess.Popen([real_gh, *argv]))
+    process = subprocess.Popen([real_gh, *argv])
+
+    def forward(signum: int, _frame: object) -> None:
+        try:
+            process.send_signal(signum)
+        except OSError:
+            pass
+
+    signums = [getattr(signal, name) for name in FORWARDED_SIGNALS]
+    previous = {signum: signal.signal(signum, forward) for signum in signums}
+    try:
+        code = process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 128 - code if code < 0 else code
 
 
 # Markers of failures that say nothing about the data: the network, GitHub's side, or a rate limit.

@@ -1,8 +1,8 @@
 """The gh shim: argv -> policy -> key -> tiers -> runner -> output.
 
-This module is the hit path, so it imports the standard library only and nothing heavy
-(no json, re, subprocess or hashlib); the miss path lives in `miss`. Any fault in caching falls
-back to running the real gh untouched.
+This module is the hit path, so it imports the standard library only and nothing heavy (no json,
+re, subprocess or hashlib); the miss path lives in `miss`, the write path in `writes`. Any fault in
+caching falls back to running the real gh untouched.
 """
 
 from __future__ import annotations
@@ -11,70 +11,19 @@ import os
 import sys
 import time
 
-from . import config, invalidation, keys, policy, runner, stats
-from .entry import Entry
+from . import config, keys, policy, runner, stats
+from .call import Call
+from .output import replay, warn
 from .tiers.local import LocalStore
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from typing import TypeGuard
+    from collections.abc import Mapping
+
+    from .decision import Decision
 
 
-class Call:
-    """Everything known about one cacheable invocation, handed from the hit path to the miss path."""
-
-    __slots__ = ("settings", "real_gh", "args", "decision", "inputs", "key", "store")
-
-    def __init__(
-        self,
-        settings: config.Settings,
-        real_gh: str,
-        args: list[str],
-        decision: policy.Decision,
-        inputs: keys.KeyInputs,
-        key: str,
-        store: LocalStore,
-    ) -> None:
-        self.settings = settings
-        self.real_gh = real_gh
-        self.args = args
-        self.decision = decision
-        self.inputs = inputs
-        self.key = key
-        self.store = store
-
-    def usable(self, entry: Entry | None, now: float) -> TypeGuard[Entry]:
-        """Fresh, and fetched after the last write that could have changed it."""
-        if entry is None or not entry.fresh(now):
-            return False
-        return entry.created >= invalidation.last_write(
-            self.settings.cache_dir, self.inputs.host, self.inputs.repo, self.decision.data_class or "api"
-        )
-
-
-def warn(message: str) -> None:
-    try:
-        os.write(2, f"ghcache: {message}\n".encode())
-    except OSError:
-        pass
-
-
-def replay(entry: Entry) -> int:
-    """Write what gh printed, byte for byte and in its order; a closed pipe ends us like gh (SIGPIPE)."""
-    try:
-        for fd, data in entry.segments():
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-    except BrokenPipeError:
-        import signal
-
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGPIPE)
-    return entry.exit_code
-
-
-def pager_configured(env: dict | os._Environ, config_dir: str) -> bool:
+def pager_configured(env: Mapping[str, str], config_dir: str) -> bool:
     """gh pipes terminal output through a pager if one is set; we then let gh do it all."""
     for name in ("GH_PAGER", "PAGER"):
         if name in env:
@@ -99,7 +48,7 @@ def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
 
 
 def _read_call(
-    settings: config.Settings, decision: policy.Decision, args: list[str], real_gh: str, stdout_tty: bool
+    settings: config.Settings, decision: Decision, args: list[str], real_gh: str, stdout_tty: bool
 ) -> Call | None:
     """The Call for a cacheable read, or None when this invocation must pass through."""
     env = os.environ
@@ -108,7 +57,11 @@ def _read_call(
     if stdout_tty and pager_configured(env, keys.gh_config_dir(env)):
         return None
     terminal = _terminal(stdout_tty, os.isatty(2))
-    inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh)
+    can_prompt = stdout_tty and os.isatty(0) and not env.get("GH_PROMPT_DISABLED")
+    try:
+        inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh, can_prompt)
+    except keys.Ambiguous:  # which repo gh would act on is not certain: let gh decide, uncached
+        return None
     return Call(settings, real_gh, args, decision, inputs, inputs.key(), LocalStore(settings.cache_dir))
 
 
@@ -130,22 +83,43 @@ def _hit(call: Call, started: float) -> None:
     os._exit(code)
 
 
+def _warn_once(settings: config.Settings, name: str) -> None:
+    """A misspelt GH_CACHE_* variable is pointed out once per cache, not on every call."""
+    from .tiers.local import NOFOLLOW, make_private_dirs
+
+    marks = os.path.join(settings.cache_dir, "notices")
+    try:
+        make_private_dirs(marks)
+        os.close(os.open(os.path.join(marks, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600))
+    except FileExistsError:
+        return  # said before
+    except OSError:
+        pass  # no cache to remember it in: one line on every call, still just one line
+    warn(config.misspelling_notice(name))
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
-    real_gh = runner.find_real_gh(os.environ)
+    env = os.environ
+    real_gh = runner.find_real_gh(env)
+    problem = runner.configured_gh_problem(env) if "GH_CACHE_REAL_GH" in env else None
     if real_gh is None:
-        warn("no real gh found on PATH (or GH_CACHE_REAL_GH points at a shim)")
+        warn(f"{problem or 'no real gh found on PATH'}; no gh to run")
         return 127
+    if problem:
+        warn(f"{problem}; running {real_gh}")
     try:
-        settings = config.load(os.environ)
+        settings = config.load(env)
     except config.BadValue as error:
         warn(f"{error}; cache bypassed")
         runner.exec_real(real_gh, args)
+    for name in config.unknown_settings(env):
+        _warn_once(settings, name)
     stdout_tty = os.isatty(1)
     decision = policy.decide(args, stdin_tty=os.isatty(0), stdout_tty=stdout_tty)
     if decision.action == "write":  # even with the cache off, so that later reads are not stale
-        from .miss import run_write
+        from .writes import run_write
 
         return run_write(settings, real_gh, args, decision)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a symlink planted in the cache is never written through
 LOG_NAME = "stats.log"
 SUMMARY_NAME = "stats.json"
 COMPACTING = ".compacting"
@@ -13,7 +14,7 @@ def record(root: str, event: str, tier: str, nbytes: int = 0, ms: float = 0.0) -
     """Append one event; a failure to count never fails the command."""
     line = f"{event} {tier} {nbytes} {ms:.2f}\n".encode()
     try:
-        fd = os.open(os.path.join(root, LOG_NAME), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(os.path.join(root, LOG_NAME), os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW, 0o600)
     except OSError:
         return
     try:
@@ -50,7 +51,7 @@ class Summary:
     def get(self, name: str) -> Counter:
         return self.counters.get(name, Counter())
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, dict[str, float]]:
         return {
             name: {"count": counter.count, "nbytes": counter.nbytes, "total_ms": counter.total_ms}
             for name, counter in sorted(self.counters.items())
@@ -101,7 +102,7 @@ def compact(root: str) -> None:
 
     from .tiers.local import write_private_file
 
-    lock_fd = os.open(os.path.join(root, "stats.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    lock_fd = os.open(os.path.join(root, "stats.lock"), os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         log = os.path.join(root, LOG_NAME)

@@ -20,6 +20,7 @@ SUITES = [
     ("ghcache: peers and IPFS", "bench_p2p"),
     ("autoheal: start-up and crash reporting", "bench_autoheal"),
     ("autoheal: triage", "bench_triage"),
+    ("autoheal: scrubbing", "bench_scrub"),
 ]
 
 

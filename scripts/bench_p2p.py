@@ -1,12 +1,16 @@
 """The network tiers: whole-call latency of a hit served by a peer (libp2p) and by IPFS, against the
-local hit and the uncached call (300 ms injected upstream latency), and the upstream calls of
-4 runners replaying a CI workload with and without sharing. Called by the main bench script as
-`run(results)`; runnable alone too. Real processes on 127.0.0.1 only.
+local hit and the uncached call (300 ms injected upstream latency); and a CI matrix of N = 2, 4,
+8 and 16 runners (one daemon each, one mesh) running the same job one after another and all at
+once at the default peer deadline: upstream gh runs and HTTP requests against the ideal, peer-hit
+p50/p95, daemon RSS and CPU, and how long a write takes to reach every runner. Called by the main
+bench script as `run(results)`; runnable alone too. Real processes on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,12 +23,12 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "p2p"), str
 
 from benchlib import interleaved_medians, row, timed  # noqa: E402
 from fakehub import FakeHub  # noqa: E402
-from p2prig import Node, install_ipfs, ipfs_node, wait_for  # noqa: E402
+from p2prig import Node, in_parallel, install_ipfs, ipfs_node, start_mesh, stop_all, wait_for  # noqa: E402
 
 RUNS = 25  # per case: with 7 the medians moved by several ms from run to run
 LATENCY_MS = 300
 SHIM = str(ROOT / "shims" / "gh")
-CI_WORKLOAD = [  # the reads of one CI job; each job runs them twice (setup and report steps)
+CI_WORKLOAD = [  # the distinct reads of one CI job
     ("api", "repos/octo/hello"),
     ("api", "repos/octo/hello/releases"),
     ("api", "repos/octo/hello/labels"),
@@ -36,7 +40,9 @@ CI_WORKLOAD = [  # the reads of one CI job; each job runs them twice (setup and 
     ("issue", "view", "38", "-R", "octo/hello"),
     ("pr", "view", "1", "-R", "octo/hello"),
 ]
-RUNNERS = 4
+MATRIX = (2, 4, 8, 16)
+DEADLINE = {"GH_CACHE_PEER_TIMEOUT_MS": "150"}  # the default, which the rig raises for tests
+SLOW_MATRIX, SLOW_DEADLINE_MS = 8, 1000  # matrices this big also run at once with a longer deadline
 
 
 def _case(
@@ -64,7 +70,7 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
     a = Node("a", hub, base, **tiers, GH_CACHE_PEER_TIMEOUT_MS="150").start()
     b = Node("b", hub, base, **tiers, GH_CACHE_PEER_TIMEOUT_MS="150", GH_CACHE_P2P_BOOTSTRAP=a.address).start()
     try:
-        wait_for(lambda: b.status().get("peers"), 20, "b to connect")
+        wait_for(lambda: b.status().get("members"), 60, "b to admit a")
         view, issues = ("api", "repos/octo/hello"), ("issue", "list", "-R", "octo/hello")
         assert a.gh(*view).returncode == 0
         hub.clear_requests()
@@ -103,31 +109,129 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
     ]
 
 
-def _replay(hub: FakeHub, base: Path, sharing: bool) -> int:
-    """Upstream calls for RUNNERS runners running the CI workload one after another."""
-    runners: list[Node] = []
+def _job(node: Node, **extra: str) -> None:
+    for args in CI_WORKLOAD:
+        assert node.gh(*args, **extra).returncode == 0
+
+
+def _stats_lines(node: Node) -> list[list[str]]:
+    """The node's raw stats log: `event tier bytes ms` per line."""
+    path = node.cache_dir / "stats.log"
+    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _usage(pid: int) -> tuple[float, float]:
+    """A daemon's resident memory (MiB) and CPU time so far (s), from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _mode(hub: FakeHub, nodes: list[Node], at_once: bool, **extra: str) -> dict:
+    """Every runner runs the job (one after another, or all released together) from cold caches."""
+    for node in nodes:
+        _forget_locally(node)
+    lines_before = {node.name: len(_stats_lines(node)) for node in nodes}
+    cpu_before = {node.name: _usage(node.pid)[1] for node in nodes}
+    hub.clear_requests()
+    started = time.monotonic()
+    if at_once:
+        in_parallel([lambda node=node: _job(node, **extra) for node in nodes])
+    else:
+        for node in nodes:
+            _job(node, **extra)
+    wall = time.monotonic() - started
+    new = [line for node in nodes for line in _stats_lines(node)[lines_before[node.name] :]]
+    usage = [_usage(node.pid) for node in nodes]
+    answered = sum(1 for line in new if line[0] in ("hit", "miss") and line[1] in ("peer", "daemon", "ipfs"))
+    return {
+        "unanswered": sum(1 for line in new if line[:2] == ["miss", "local"]) - answered,
+        "runs": sum(1 for line in new if line[:2] == ["run", "upstream"]),
+        "requests": hub.upstream_count(),
+        "hits": [float(line[3]) for line in new if line[0] == "hit" and line[1] in ("peer", "daemon")],
+        "rss": max(rss for rss, _ in usage),
+        "cpu": statistics.mean(cpu - cpu_before[node.name] for node, (_, cpu) in zip(nodes, usage, strict=True)),
+        "wall": wall,
+    }
+
+
+def _propagation(nodes: list[Node]) -> float:
+    """Seconds from a write's end on one runner until every other runner holds its tombstones."""
+    writer = nodes[0]
+    done = writer.gh("issue", "create", "-R", "octo/hello", "-t", f"bench {time.time()}", "-b", "b")
+    assert done.returncode == 0, done.stderr
+    ended = time.monotonic()
+    marks = {path.name for path in (writer.cache_dir / "invalidations").iterdir()}
+
+    def everywhere() -> bool:
+        return all(marks <= {path.name for path in (node.cache_dir / "invalidations").glob("*")} for node in nodes[1:])
+
+    wait_for(everywhere, 30, "the write to reach every runner", interval=0.005)
+    return time.monotonic() - ended
+
+
+def _matrix(hub: FakeHub, base: Path, count: int) -> dict:
+    nodes = start_mesh(hub, base, count, f"x{count}-", **DEADLINE)
     try:
-        for index in range(RUNNERS):
-            name = f"{'s' if sharing else 'n'}{index}"
-            node = Node(
-                name,
-                hub,
-                base,
-                GH_CACHE_PEER_TIMEOUT_MS="1000",
-                GH_CACHE_P2P_BOOTSTRAP=runners[0].address if runners and sharing else "",
+        figures = {
+            "one after another": _mode(hub, nodes, at_once=False),
+            "all at once": _mode(hub, nodes, at_once=True),
+        }
+        if count >= SLOW_MATRIX:  # one machine runs them all: give the daemons time to get CPU
+            figures[f"all at once, {SLOW_DEADLINE_MS} ms deadline"] = _mode(
+                hub, nodes, at_once=True, GH_CACHE_PEER_TIMEOUT_MS=str(SLOW_DEADLINE_MS)
             )
-            runners.append(node.start() if sharing else node)
-        hub.clear_requests()
-        for node in runners:
-            for _ in range(2):
-                for args in CI_WORKLOAD:
-                    assert node.gh(*args).returncode == 0
-            time.sleep(0.5 if sharing else 0)  # the next job starts a little later; announcements land
-        return hub.upstream_count()
+        return {**figures, "propagation": _propagation(nodes)}
     finally:
-        for node in runners:
-            if sharing:
-                node.stop()
+        stop_all(nodes)
+
+
+def _ideal_requests(hub: FakeHub, base: Path) -> int:
+    """HTTP requests one runner's job makes: what a matrix that shares perfectly makes in all."""
+    alone = Node("ideal", hub, base, GH_CACHE="0")
+    hub.clear_requests()
+    _job(alone)
+    return hub.upstream_count()
+
+
+def _matrix_rows(figures: dict[int, dict], ideal_requests: int) -> list[dict]:
+    rows = []
+    for count, measured in figures.items():
+        for mode in [name for name in measured if name != "propagation"]:
+            got = measured[mode]
+            p50, p95 = _percentile(got["hits"], 0.5), _percentile(got["hits"], 0.95)
+            how = (
+                f"{count} runners (separate daemons and caches, one mesh, 2 bootstrap peers) x a job of "
+                f"{len(CI_WORKLOAD)} distinct gh reads, {mode} (peer deadline 150 ms unless said); ideal = each "
+                "read fetched once; all runners and daemons on this one machine"
+            )
+            value = (
+                f"gh runs {got['runs']} (ideal {len(CI_WORKLOAD)}), HTTP requests {got['requests']} "
+                f"(ideal {ideal_requests}); daemon too slow to answer in time {got['unanswered']} times; "
+                f"peer hits {len(got['hits'])}, "
+                f"p50 {p50 or 0:.0f} ms, p95 {p95 or 0:.0f} ms; "
+                f"daemon max RSS {got['rss']:.0f} MiB, CPU {got['cpu']:.2f} s each; wall {got['wall']:.1f} s"
+            )
+            rows.append(row(f"CI matrix, {count} runners, {mode}", how, None, "ideal", None, value))
+        rows.append(
+            row(
+                f"write invalidation, {count} runners",
+                "issue create on one runner until its tombstones are in every other runner's cache dir",
+                measured["propagation"] * 1000,
+                "1 s target",
+                1000.0,
+            )
+        )
+    return rows
 
 
 def run(results: list[dict]) -> None:
@@ -138,23 +242,9 @@ def run(results: list[dict]) -> None:
         with ipfs_node(base) as api, FakeHub(mode="tls", latency_ms=LATENCY_MS) as hub:
             _latency(hub, base, api, results)
         with FakeHub(mode="tls") as hub:
-            without = _replay(hub, base, sharing=False)
-            with_sharing = _replay(hub, base, sharing=True)
-    how = (
-        f"{RUNNERS} runners (different tokens, separate caches) x a CI job of {len(CI_WORKLOAD)} distinct gh "
-        "reads run twice, one job after another"
-    )
-    results += [
-        row(f"upstream calls, {RUNNERS} runners, no sharing", how, None, "same", None, str(without)),
-        row(
-            f"upstream calls, {RUNNERS} runners, sharing over libp2p",
-            how,
-            None,
-            "no sharing",
-            None,
-            f"{with_sharing} ({1 - with_sharing / without:.1%} fewer)",
-        ),
-    ]
+            ideal = _ideal_requests(hub, base)
+            figures = {count: _matrix(hub, base, count) for count in MATRIX}
+    results += _matrix_rows(figures, ideal)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ to its source, which zipimport prefers) so no start-up is spent compiling.
 from __future__ import annotations
 
 import hashlib
+import os
 import py_compile
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ APPS = {
     "ghcache": "ghcache/__main__.py",
     "autoheal": "autoheal/__main__.py",
 }
+SHARED = ["ghstyle"]  # packages every app carries (the gh-style command line)
 
 
 def vendor() -> Path:
@@ -55,7 +57,8 @@ def build(name: str, main_file: str, vendored: Path) -> Path:
     stage = BUILD / name
     shutil.rmtree(stage, ignore_errors=True)
     shutil.copytree(vendored, stage, ignore=shutil.ignore_patterns(".complete", "__pycache__"))
-    shutil.copytree(ROOT / name, stage / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for package in [name, *SHARED]:
+        shutil.copytree(ROOT / package, stage / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / main_file, stage / "__main__.py")
     compile_tree(stage)
     target = ROOT / "bin" / f"{name}.pyz"
@@ -64,11 +67,23 @@ def build(name: str, main_file: str, vendored: Path) -> Path:
     return target
 
 
+def record_interpreter(zipapp_path: Path) -> Path:
+    """Write the real interpreter (not a version-manager shim in front of it, not a venv's link) next to
+    the zipapp, for shims/gh to start directly: the one that compiled the zipapp's bytecode."""
+    interpreter = os.path.realpath(getattr(sys, "_base_executable", "") or sys.executable)
+    target = zipapp_path.with_suffix(".python")
+    target.write_text(interpreter + "\n")
+    return target
+
+
 def main() -> None:
     vendored = vendor()
     for name, main_file in APPS.items():
         if (ROOT / main_file).exists():
-            print(f"built {build(name, main_file, vendored).relative_to(ROOT)}")
+            built = build(name, main_file, vendored)
+            print(f"built {built.relative_to(ROOT)}")
+            if name == "ghcache":
+                print(f"built {record_interpreter(built).relative_to(ROOT)}")
         else:
             print(f"skipped {name}: {main_file} does not exist yet")
 

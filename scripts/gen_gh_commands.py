@@ -1,7 +1,13 @@
-"""Regenerate ghcache/gh_commands.py from the real gh's `gh help reference`.
+"""Regenerate ghcache/gh_commands.py from the real gh: its command tree and every command's flags.
 
-Run with the gh whose command set the policy should know (the one the tests pin):
+Run with the gh whose grammar the policy should know (the one the tests pin):
     python scripts/gen_gh_commands.py /path/to/gh > ghcache/gh_commands.py
+
+The command paths come from `gh help reference`; each command's flags (its own and the inherited,
+persistent ones) from `gh <path> --help`. Whether a flag takes a value is not guessed from the help
+text (a backticked word in a boolean flag's usage looks like a value name there): each flag is
+probed with `gh <path> --help --<flag>`, which pflag parses before help is shown, so a flag that
+needs a value fails with "flag needs an argument" and a boolean one prints the help. Nothing runs.
 """
 
 from __future__ import annotations
@@ -9,57 +15,107 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 HEADING = re.compile(r"^#{2,4} gh ((?:[a-z][\w-]*)(?: [a-z][\w-]*)*)")
-FLAG = re.compile(r"^\s+(?:-(\w), )?--([\w-]+)(?: (\S+))?\s{2,}")
-# Flags gh adds to whole command groups ("persistent" flags) that the reference does not repeat.
-REPO_FLAG_GROUPS = ("issue", "pr", "release", "run", "workflow", "label", "cache", "secret", "variable", "ruleset")
+FLAG_LINE = re.compile(r"^\s+(?:-(\S), )?--([\w-]+)(?: (\S+))?(?:\s{2,}|$)")
+SECTIONS = ("FLAGS", "INHERITED FLAGS")
 
 
-def parse(text: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Command path -> value-taking flags, and alias -> command path."""
-    commands: dict[str, list[str]] = {}
+def command_paths(gh: str) -> tuple[list[str], dict[str, str]]:
+    """Every command path in `gh help reference`, and alias -> command path."""
+    text = subprocess.run([gh, "help", "reference"], check=True, capture_output=True, text=True).stdout
+    paths: list[str] = [""]
     aliases: dict[str, str] = {}
     current, in_aliases = None, False
     for line in text.splitlines():
         heading = HEADING.match(line)
         if heading:
             current, in_aliases = heading.group(1), False
-            commands[current] = []
-            if current.split()[0] in REPO_FLAG_GROUPS and " " in current:
-                commands[current] += ["-R", "--repo"]
-            continue
-        if current is None:
-            continue
-        if line.strip() == "Aliases":
+            paths.append(current)
+        elif current is not None and line.startswith("Alias for "):
+            paths.remove(current)  # a user's alias (`co` by default), not part of gh: config may change it
+            current = None
+        elif current is not None and line.strip() == "Aliases":
             in_aliases = True
-            continue
-        if in_aliases and line.startswith("gh "):
+        elif in_aliases and line.startswith("gh "):
             for alias in line.split(", "):
                 aliases[alias.strip()[3:]] = current
             in_aliases = False
+    return paths, aliases
+
+
+class Flag:
+    __slots__ = ("short", "name", "kind")
+
+    def __init__(self, short: str, name: str, kind: str) -> None:
+        self.short = short
+        self.name = name
+        self.kind = kind  # "" boolean, "=" takes a value, "?" optional value (pflag NoOptDefVal)
+
+    def spec(self) -> str:
+        return (f"{self.short}/" if self.short else "") + self.name + self.kind
+
+
+def listed_flags(gh: str, path: str) -> list[tuple[str, str, bool]] | None:
+    """(shorthand, long name, usage shows an optional value) as `gh <path> --help` lists them; None for
+    a command that does not parse its flags itself (such as `extension exec`, which hands them on)."""
+    result = subprocess.run([gh, *path.split(), "--help"], capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    text = result.stdout
+    found, section = [], None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            section = line.strip()
             continue
-        flag = FLAG.match(line)
-        if flag and flag.group(3):
-            short, long_name = flag.group(1), flag.group(2)
-            commands[current] += ([f"-{short}"] if short else []) + [f"--{long_name}"]
-    return commands, aliases
+        match = FLAG_LINE.match(line) if section in SECTIONS else None
+        if match:
+            found.append((match.group(1) or "", match.group(2), "[=" in (match.group(3) or "")))
+    return found
+
+
+def probe(gh: str, path: str, name: str) -> bool:
+    """True when the flag needs a value: pflag fails on a trailing `--name` before help is shown."""
+    result = subprocess.run([gh, *path.split(), "--help", f"--{name}"], capture_output=True, text=True)
+    if result.returncode == 0:
+        return False
+    # gh answers a bare `--json` with the list of its fields instead of pflag's own message.
+    if "flag needs an argument" in result.stderr or "Specify one or more comma-separated fields" in result.stderr:
+        return True
+    raise SystemExit(f"cannot tell whether gh {path} --{name} takes a value: {result.stderr.strip()}")
+
+
+def flags_of(gh: str, path: str) -> list[Flag] | None:
+    listed = listed_flags(gh, path)
+    if listed is None:
+        return None
+    flags = []
+    for short, name, optional in listed:
+        kind = "?" if optional else ("=" if probe(gh, path, name) else "")
+        flags.append(Flag(short, name, kind))
+    return flags
 
 
 def main() -> None:
     gh = sys.argv[1] if len(sys.argv) > 1 else "gh"
-    text = subprocess.run([gh, "help", "reference"], check=True, capture_output=True, text=True).stdout
     version = subprocess.run([gh, "--version"], check=True, capture_output=True, text=True).stdout.split()[2]
-    commands, aliases = parse(text)
-    print(f'"""Generated by scripts/gen_gh_commands.py from gh {version}\'s `gh help reference`; do not edit."""')
+    paths, aliases = command_paths(gh)
+    with ThreadPoolExecutor(4) as pool:
+        tables = dict(zip(paths, pool.map(lambda path: flags_of(gh, path), paths), strict=True))
+    print(f'"""Generated by scripts/gen_gh_commands.py from gh {version}; do not edit."""')
     print()
     print(f"GH_VERSION = {version!r}")
     print()
-    print("# Every command path gh knows -> the flags of that command that take a value, space-separated")
-    print("# (plain strings load faster than sets, and the shim splits only the one command it runs).")
-    print("VALUE_FLAGS: dict[str, str] = {")
-    for path in sorted(commands):
-        print(f"    {path!r}: {' '.join(sorted(set(commands[path])))!r},")
+    print("# Every command path gh knows ('' is gh itself) -> every flag it accepts, its own and inherited:")
+    print("# `s/name` has shorthand -s; a trailing `=` takes a value, `?` takes an optional `=value`, none is")
+    print("# boolean; '!' marks a command that hands its arguments on unparsed. Plain strings load faster than")
+    print("# sets; the shim splits only the commands it walks.")
+    print("FLAGS: dict[str, str] = {")
+    for path in sorted(tables):
+        flags = tables[path]
+        specs = "!" if flags is None else " ".join(sorted(flag.spec() for flag in flags))
+        print(f"    {path!r}: {specs!r},")
     print("}")
     print()
     print("# Alias (e.g. 'issue ls') -> the command path it stands for.")

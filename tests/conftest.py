@@ -15,3 +15,7 @@ def zipapps() -> Path:
     """Build bin/*.pyz from the working tree once per test session; returns bin/."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_zipapps.py")], check=True, stdout=subprocess.DEVNULL)
     return ROOT / "bin"
+
+
+# The session-wide fakehub contract check (tests/contract/plugin.py): hooks are found here by name.
+from contract.plugin import pytest_configure, pytest_sessionfinish, pytest_terminal_summary  # noqa: E402,F401

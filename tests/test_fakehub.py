@@ -251,7 +251,7 @@ def test_rate_limit_headers_count_down_per_user(hub: FakeHub) -> None:
     client = direct(hub)
     hub.add_user("counter", "counter-token")
     seen = [
-        int(client.request("GET", f"{hub.api_url}/rate_limit", token="counter-token").headers["x-ratelimit-remaining"])
+        int(client.request("GET", f"{hub.api_url}/user", token="counter-token").headers["x-ratelimit-remaining"])
         for _ in range(3)
     ]
     assert seen[0] - seen[2] == 2
@@ -274,6 +274,30 @@ def test_search_issues_finds_body_marker(hub: FakeHub) -> None:
     )
     assert by_label["items"]
     assert all("good first issue" in [lb["name"] for lb in i["labels"]] for i in by_label["items"])
+
+
+def test_text_past_githubs_limits_is_a_422(hub: FakeHub) -> None:
+    client = direct(hub)
+    issues = f"{hub.api_url}/repos/octo/hello/issues"
+
+    def post(url: str, body: dict) -> tuple[int, dict]:
+        reply = client.request("POST", url, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        return reply.status, json.loads(reply.data)
+
+    assert post(issues, {"title": "t" * 256, "body": "b" * 65_536})[0] == 201
+    for body, field in (({"title": "t" * 257}, "title"), ({"title": "t", "body": "b" * 65_537}, "body")):
+        status, error = post(issues, body)
+        assert status == 422 and error["message"] == "Validation Failed"
+        assert error["errors"] == [
+            {
+                "resource": "Issue",
+                "code": "custom",
+                "field": field,
+                "message": f"{field} is too long (maximum is {256 if field == 'title' else 65536} characters)",
+            }
+        ]
+    status, error = post(f"{issues}/1/comments", {"body": "b" * 65_537})
+    assert status == 422 and error["errors"][0]["resource"] == "IssueComment"
 
 
 def test_assign_copilot_with_agent_assignment(hub: FakeHub) -> None:
@@ -351,3 +375,108 @@ def test_module_subprocess_with_control_api(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_not_modified_and_rate_limit_are_free(hub: FakeHub) -> None:
+    """GitHub charges neither a 304 nor `GET /rate_limit`; the headers and /rate_limit agree on the count."""
+    client = direct(hub)
+    hub.add_user("frugal", "frugal-token")
+    first = client.request("GET", f"{hub.api_url}/repos/octo/hello", token="frugal-token")
+    etag, used = first.headers["ETag"], int(first.headers["x-ratelimit-used"])
+    for _ in range(3):
+        again = client.request(
+            "GET", f"{hub.api_url}/repos/octo/hello", token="frugal-token", headers={"If-None-Match": etag}
+        )
+        assert again.status == 304 and int(again.headers["x-ratelimit-used"]) == used
+    status = client.request("GET", f"{hub.api_url}/rate_limit", token="frugal-token")
+    core = json.loads(status.data)["resources"]["core"]
+    assert core["used"] == used == int(status.headers["x-ratelimit-used"])
+    assert core["remaining"] == core["limit"] - used == int(status.headers["x-ratelimit-remaining"])
+
+
+def test_api_version_header_is_checked(hub: FakeHub) -> None:
+    client = direct(hub)
+    good = client.request("GET", f"{hub.api_url}/user", headers={"X-GitHub-Api-Version": "2022-11-28"})
+    assert good.status == 200
+    bad = client.request("GET", f"{hub.api_url}/user", headers={"X-GitHub-Api-Version": "2020-01-01"})
+    body = json.loads(bad.data)
+    assert bad.status == 400 and "X-GitHub-Api-Version" in body["message"]
+    assert body["status"] == "400" and body["documentation_url"].startswith("https://docs.github.com/")
+
+
+def test_link_headers_use_repository_ids_and_are_served(hub: FakeHub) -> None:
+    client = direct(hub)
+    repo_id = hub.state.get_repo("octo/hello").id
+    first = client.request("GET", f"{hub.api_url}/repos/octo/hello/issues?per_page=7&state=all")
+    links = dict(
+        (rel.split('"')[1], url.strip("<>")) for url, rel in (p.split("; ") for p in first.headers["Link"].split(", "))
+    )
+    assert links["next"].startswith(f"{hub.api_url}/repositories/{repo_id}/issues?")
+    assert "page=2" in links["next"] and "per_page=7" in links["next"]
+    second = client.request("GET", links["next"])
+    assert second.status == 200
+    numbers = [i["number"] for i in json.loads(second.data)]
+    assert len(numbers) == 7 and not set(numbers) & {i["number"] for i in json.loads(first.data)}
+    assert client.request("GET", f"{hub.api_url}/repositories/999999/issues").status == 404
+
+
+@pytest.mark.parametrize("color", ["red", "#12345", "gggggg", "1234567"])
+def test_label_colours_are_validated(hub: FakeHub, color: str) -> None:
+    client = direct(hub)
+    answer = client.request(
+        "POST", f"{hub.api_url}/repos/octo/hello/labels", json={"name": f"c-{color}", "color": color}
+    )
+    body = json.loads(answer.data)
+    assert answer.status == 422 and body["errors"] == [{"resource": "Label", "field": "color", "code": "invalid"}]
+    assert answer.status == 422 and f"c-{color}".lower() not in hub.state.get_repo("octo/hello").labels
+
+
+def test_search_repositories_respects_visibility_and_qualifiers(gh: Gh, hub: FakeHub) -> None:
+    client = direct(hub)
+    hub.add_user("outsider", "outsider-token")
+
+    def names(query: str, token: str | None = "") -> list[str]:
+        answer = client.request("GET", f"{hub.api_url}/search/repositories?q={query}", token=token)
+        assert answer.status == 200
+        body = json.loads(answer.data)
+        assert body["total_count"] == len(body["items"]) and body["incomplete_results"] is False
+        return [item["full_name"] for item in body["items"]]
+
+    assert "octo/secret" in names("user:octo") and "octo/hello" in names("user:octo")
+    assert names("user:octo", token="outsider-token") == ["octo/hello"]
+    assert names("user:octo is:private") == ["octo/secret"] and names("user:nobody") == []
+    out = gh("search", "repos", "--owner", "octo", "--json", "fullName,visibility").stdout
+    assert {r["fullName"] for r in json.loads(out)} == {"octo/hello", "octo/secret"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"body": "no title"}, '"title" wasn\'t supplied.'),
+        ({"title": "t", "labels": "bug"}, "For 'properties/labels', \"bug\" is not an array."),
+        ({"title": "t", "assignees": [7]}, "For 'properties/assignees/items', 7 is not a string."),
+    ],
+)
+def test_request_bodies_are_checked_against_githubs_schema(hub: FakeHub, body: dict[str, object], message: str) -> None:
+    """A body the operation's published schema rejects gets GitHub's 422 and changes nothing."""
+    client = direct(hub)
+    before = len(hub.state.get_repo("octo/hello").issues)
+    answer = client.request("POST", f"{hub.api_url}/repos/octo/hello/issues", json=body)
+    assert answer.status == 422
+    assert json.loads(answer.data)["message"] == f"Invalid request.\n\n{message}"
+    assert len(hub.state.get_repo("octo/hello").issues) == before
+
+
+def test_pr_checks_lists_the_jobs_of_runs_on_the_head_commit(gh: Gh, hub: FakeHub) -> None:
+    """`gh pr checks` (GraphQL statusCheckRollup) and the REST check runs agree on the same jobs."""
+    pull = hub.state.get_issue("octo/hello", 13).pull
+    assert pull is not None
+    run = hub.state.add_run("octo/hello", name="CI", head_sha=pull.head_sha, conclusion="failure", event="pull_request")
+    done = gh("pr", "checks", "13", "-R", "octo/hello", check=False)
+    assert done.returncode == 1  # gh's exit code for failing checks
+    rows = {line.split("\t")[0]: line.split("\t")[1] for line in done.stdout.splitlines() if "\t" in line}
+    answer = direct(hub).request("GET", f"{hub.api_url}/repos/octo/hello/commits/{pull.head_sha}/check-runs")
+    body = json.loads(answer.data)
+    conclusions = {c["name"]: c["conclusion"] for c in body["check_runs"]}
+    assert body["total_count"] == len(run.jobs) == len(rows)
+    assert {name: "pass" if c == "success" else "fail" for name, c in conclusions.items()} == rows

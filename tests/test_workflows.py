@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autoheal.triage.cli import init_workflow
+from autoheal.triage.cli import init_workflow, workflow_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # zizmor, actionlint and shellcheck come from the test venv
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TEMPLATE = ROOT / "autoheal" / "templates" / "auto-heal.yml"
-PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}|\./")  # or this repository's own action, in its checkout
+ACTION = "octo/ghcache-autoheal@" + "0123456789abcdef" * 2 + "01234567"
 
 
 def tool(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -83,9 +84,46 @@ def test_shellcheck_finds_nothing() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_init_workflow_writes_the_template_and_never_clobbers(tmp_path: Path) -> None:
+def test_init_workflow_writes_the_template_pinned_to_the_action_and_never_clobbers(tmp_path: Path) -> None:
     target = tmp_path / ".github" / "workflows" / "auto-heal.yml"
-    assert init_workflow(str(tmp_path)) == 0 and target.read_bytes() == TEMPLATE.read_bytes()
-    assert init_workflow(str(tmp_path)) == 0
+    assert init_workflow(str(tmp_path), ACTION) == 0
+    written = target.read_text()
+    assert written == workflow_text(ACTION) and written == TEMPLATE.read_text().replace(
+        "uses: ./ # zizmor: ignore[self-repository] autoheal:action", f"uses: {ACTION} # autoheal:action"
+    )
+    install = [
+        step for step in yaml.safe_load(written)["jobs"]["triage"]["steps"] if "autoheal" in step.get("name", "")
+    ]
+    assert [step["uses"] for step in install] == [ACTION]
+    assert init_workflow(str(tmp_path), ACTION) == 0
     target.write_text("# mine\n")
-    assert init_workflow(str(tmp_path)) == 1 and target.read_text() == "# mine\n"
+    assert init_workflow(str(tmp_path), ACTION) == 1 and target.read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize("action", ["octo/ghcache-autoheal@main", "octo/x@" + "A" * 40, "octo@" + "a" * 40, "./"])
+def test_init_workflow_refuses_an_action_that_is_not_pinned(tmp_path: Path, action: str) -> None:
+    assert init_workflow(str(tmp_path), action) == 2
+    assert not (tmp_path / ".github").exists()
+
+
+def test_the_written_workflow_lints_clean(tmp_path: Path) -> None:
+    """What init-workflow writes into another repository passes the same linters as ours."""
+    init_workflow(str(tmp_path), ACTION)
+    written = tmp_path / ".github" / "workflows" / "auto-heal.yml"
+    done = tool("actionlint", "-no-color", str(written))
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = tool("zizmor", "--offline", "--no-progress", str(written))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_triage_runs_on_issues_a_workflow_token_filed() -> None:
+    """GitHub starts no workflow for an issue filed with GITHUB_TOKEN: a schedule (and a manual run) sweeps."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "auto-heal.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"issues", "schedule", "workflow_dispatch"} and triggers["schedule"][0]["cron"]
+    assert workflow["concurrency"] == {"group": "auto-heal", "cancel-in-progress": False}
+    job = workflow["jobs"]["triage"]
+    assert job["if"] == "github.event_name != 'issues' || github.event.label.name == 'auto-heal'"
+    assert workflow["permissions"] == {} and set(job["permissions"].values()) == {"write"}
+    [triage] = [step for step in job["steps"] if step.get("name") == "Triage"]
+    assert "autoheal triage --sweep" in triage["run"] and "--issue" in triage["run"]

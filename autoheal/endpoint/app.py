@@ -93,7 +93,7 @@ class ClientErrorApp:
 def client_address(environ: Mapping[str, Any], trust_forwarded: bool) -> str:
     """The rate-limit key: the peer, or behind a trusted proxy the address it saw last."""
     if trust_forwarded and environ.get("HTTP_X_FORWARDED_FOR"):
-        return environ["HTTP_X_FORWARDED_FOR"].split(",")[-1].strip()[:64]
+        return str(environ["HTTP_X_FORWARDED_FOR"]).split(",")[-1].strip()[:64]
     return str(environ.get("REMOTE_ADDR", ""))[:64]
 
 

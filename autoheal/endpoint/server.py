@@ -88,6 +88,8 @@ def serve(host: str = "127.0.0.1", port: int = 8004, app: Callable[..., Any] | N
         signal.signal(signal.SIGTERM, _exit_cleanly)  # so atexit still drains the filing queue
     with make_wsgi_server(host, port, app) as server:
         bound_host, bound_port = server.server_address[:2]
+        if isinstance(bound_host, bytes):  # socketserver types it str | bytes; an IP socket gives str
+            bound_host = bound_host.decode()
         print(f"autoheal: serving client errors on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
         try:
             server.serve_forever()

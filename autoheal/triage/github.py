@@ -40,27 +40,38 @@ class Hub:
     def __init__(self, api: GitHubApi) -> None:
         self.api = api
         self.path = f"/repos/{api.repo}"
+        self._repository: dict[str, Any] | None = None
 
     def issue(self, number: int) -> dict[str, Any]:
         found = self.api.call("GET", f"{self.path}/issues/{number}")
         if not found:
             raise TriageError(f"issue #{number} not found in {self.api.repo}")
-        return found
+        return dict(found)
 
     def comments(self, number: int) -> list[dict[str, Any]]:
         return self.api.pages(f"{self.path}/issues/{number}/comments")
 
     def comment(self, number: int, body: str) -> dict[str, Any]:
-        return self.api.call("POST", f"{self.path}/issues/{number}/comments", {"body": body})
+        return dict(self.api.call("POST", f"{self.path}/issues/{number}/comments", {"body": body}) or {})
 
     def label(self, number: int, *names: str) -> None:
         self.api.call("POST", f"{self.path}/issues/{number}/labels", {"labels": list(names)})
 
+    def repository(self) -> dict[str, Any]:
+        """The repository's record, fetched once."""
+        if self._repository is None:
+            found = self.api.call("GET", self.path)
+            if not found:
+                raise TriageError(f"repository {self.api.repo} not found")
+            self._repository = found
+        return self._repository
+
     def default_branch(self) -> str:
-        repo = self.api.call("GET", self.path)
-        if not repo:
-            raise TriageError(f"repository {self.api.repo} not found")
-        return repo["default_branch"]
+        return str(self.repository()["default_branch"])
+
+    def html_url(self) -> str:
+        """The repository's web address, for links to files at a commit."""
+        return str(self.repository().get("html_url") or "")
 
     def pull_for(self, branch: str) -> dict[str, Any] | None:
         """The pull request (open or closed) whose head is `branch` in this repository."""
@@ -69,9 +80,8 @@ class Hub:
         return next((p for p in pulls or [] if p["head"]["ref"] == branch), None)
 
     def open_draft(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
-        return self.api.call(
-            "POST", f"{self.path}/pulls", {"title": title, "head": branch, "base": base, "body": body, "draft": True}
-        )
+        draft = {"title": title, "head": branch, "base": base, "body": body, "draft": True}
+        return dict(self.api.call("POST", f"{self.path}/pulls", draft) or {})
 
     def similar(self, report: Report, number: int, limit: int = 5) -> list[tuple[dict[str, Any], str]]:
         """Other autoheal issues on the same crash: (issue, why), same fingerprint first, then shared frames."""

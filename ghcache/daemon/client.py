@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import time
 
+# The C module alone (every CPython and PyPy has it): `socket` also imports enum, selectors and
+# more, ~3 ms of a peer hit.
+from _socket import AF_UNIX, SOCK_STREAM, socket
+
 from ..digest import hexdigest
 from . import protocol
-
-try:  # the C module alone: `socket` also imports enum, selectors and more, ~3 ms of a peer hit
-    from _socket import AF_UNIX, SOCK_STREAM, socket
-except ImportError:  # pragma: no cover - an interpreter without it
-    from socket import AF_UNIX, SOCK_STREAM, socket
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:

@@ -13,20 +13,18 @@ import sys
 import time
 from collections.abc import Mapping
 
-from . import client, protocol
+from . import client, files, protocol
 
 START_TIMEOUT = 60.0  # libp2p alone imports in ~1.5 s; an IPFS node may be slower to answer
 STOP_TIMEOUT = 10.0
 PING_TIMEOUT = 1.0
-LOG_NAME = "daemon.log"
-PID_NAME = "daemon.pid"
 
 
 class DaemonError(Exception):
     """The daemon could not be started or stopped; the message says why."""
 
 
-def status(socket_path: str) -> dict | None:
+def status(socket_path: str) -> dict[str, object] | None:
     reply = client.request(socket_path, protocol.status(), PING_TIMEOUT)
     try:
         return protocol.read_status(reply) if reply is not None else None
@@ -34,14 +32,16 @@ def status(socket_path: str) -> dict | None:
         return None
 
 
-def start(cache_dir: str, env: Mapping[str, str]) -> dict:
-    """Start a background daemon for `cache_dir` unless one answers already; returns its status."""
+def start(cache_dir: str, env: Mapping[str, str]) -> dict[str, object]:
+    """Start a background daemon for `cache_dir` unless one answers already; returns its status.
+    Refuses while a daemon that does not answer (stopped, hung) still holds the cache dir's lock."""
     path = client.socket_path(cache_dir, env)
     running = status(path)
     if running is not None:
         return running
+    _refuse_if_locked(cache_dir)
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
-    log_path = os.path.join(cache_dir, LOG_NAME)
+    log_path = os.path.join(cache_dir, files.LOG_NAME)
     with open(log_path, "ab") as log, open(os.devnull, "rb") as devnull:
         os.chmod(log_path, 0o600)
         process = subprocess.Popen(
@@ -67,7 +67,7 @@ def start(cache_dir: str, env: Mapping[str, str]) -> dict:
 def stop(cache_dir: str, env: Mapping[str, str]) -> bool:
     """Stop the daemon of `cache_dir`; False if none was running."""
     path = client.socket_path(cache_dir, env)
-    pid = _recorded_pid(cache_dir)
+    pid = files.recorded_pid(cache_dir)
     asked = client.request(path, protocol.stop(), PING_TIMEOUT) is not None
     if not asked and pid is None:
         return False
@@ -102,10 +102,30 @@ def foreground(cache_dir: str, env: Mapping[str, str]) -> None:
         sharing = Sharing.from_env(env)
     except (NotConfigured, OSError) as error:
         raise DaemonError(f"sharing is off: {error}") from None
+    os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+    lock = files.DaemonLock(cache_dir)
+    try:
+        lock.acquire()
+    except files.Locked:
+        raise DaemonError(_locked(cache_dir)) from None
     try:
         trio.run(serve, cache_dir, path, DaemonSettings.from_env(env), sharing)
     except ValueError as error:  # a bad setting, e.g. a bootstrap address
         raise DaemonError(str(error)) from None
+    finally:
+        lock.release()
+
+
+def _refuse_if_locked(cache_dir: str) -> None:
+    if files.held(cache_dir):
+        raise DaemonError(_locked(cache_dir))
+
+
+def _locked(cache_dir: str) -> str:
+    return (
+        f"a daemon (pid {files.recorded_pid(cache_dir)}) holds {os.path.join(cache_dir, files.LOCK_NAME)} but does "
+        "not answer (stopped or hung); a second one would share its peer id: `ghcache daemon stop` or end it first"
+    )
 
 
 def _child_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -114,14 +134,6 @@ def _child_env(env: Mapping[str, str]) -> dict[str, str]:
     child = dict(env)
     child["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH", "")]))
     return child
-
-
-def _recorded_pid(cache_dir: str) -> int | None:
-    try:
-        with open(os.path.join(cache_dir, PID_NAME), encoding="ascii") as handle:
-            return int(handle.read().strip())
-    except (OSError, ValueError):
-        return None
 
 
 def _alive(pid: int) -> bool:

@@ -59,6 +59,10 @@ class HttpIpfs:
 
     async def _call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await trio.to_thread.run_sync(lambda: function(*args, **kwargs), abandon_on_cancel=True)
+            # trio-stubs (from trio-typing, a libp2p dependency) describe trio < 0.23 and shadow trio's own
+            # annotations; there the flag is still called `cancellable`, which trio 0.35 no longer takes.
+            return await trio.to_thread.run_sync(  # type: ignore[call-arg]
+                lambda: function(*args, **kwargs), abandon_on_cancel=True
+            )
         except self.errors as error:
             raise IpfsUnavailable(str(error)) from None

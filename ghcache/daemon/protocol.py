@@ -1,5 +1,5 @@
 """Every message the daemon speaks: shim <-> daemon over the Unix socket, daemon <-> daemon over
-libp2p (`/ghcache/1.1.0`), and the sealed announcements peers gossip as hints.
+libp2p (`/ghcache/1.2.0`), and the sealed announcements and tombstones peers gossip.
 
 The shim's miss path imports this module, so it stays light: standard library, and no json,
 dataclasses or typing at import (together ~20 ms, more than the rest of a peer hit). A message is
@@ -18,19 +18,22 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Any
 
-PEER_PROTOCOL = "/ghcache/1.1.0"  # 1.1: a stream carries any number of requests, one after another
-DHT_PREFIX = "/ghcache"
+PEER_PROTOCOL = "/ghcache/1.2.0"  # 1.1: many requests per stream; 1.2: membership, leases, homes, tombstones
 PREFIX = struct.Struct(">II")
 MAX_HEADER = 64 * 1024
 MAX_BODY = 64 * 1024 * 1024
 SEPARATOR = "\0"
 
 # Local ops (shim and CLI -> daemon)
-GET, PUT, STATUS, STOP = "get", "put", "status", "stop"
-# Peer ops (daemon -> daemon), and the gossip announcement
-PEER_GET, ANNOUNCE = "peer-get", "announce"
+GET, CLAIM, PUT, INVALIDATE, STATUS, STOP = "get", "claim", "put", "invalidate", "status", "stop"
+# Peer ops (daemon -> daemon), and the gossip messages
+PEER_HELLO, PEER_GET, PEER_CLAIM, PEER_WAIT = "peer-hello", "peer-get", "peer-claim", "peer-wait"
+PEER_STORE, PEER_RELEASE, PEER_TOMBSTONE = "peer-store", "peer-release", "peer-tombstone"
+ANNOUNCE, TOMBSTONE = "announce", "tombstone"
 # Replies
 FOUND, MISSING, OK, ERROR = "found", "missing", "ok", "error"
+# The lease a claim ends with, in the `lease` field of a MISSING reply
+GRANTED, HELD = "granted", "held"
 
 
 class BadMessage(ValueError):
@@ -79,7 +82,7 @@ def frame_length(prefix: bytes, max_body: int = MAX_BODY) -> int:
     header_len, body_len = PREFIX.unpack(prefix)
     if header_len > MAX_HEADER or body_len > max_body:
         raise BadMessage("frame over the size limit")
-    return header_len + body_len
+    return int(header_len + body_len)
 
 
 async def read_message(receive: Callable[[int], Awaitable[bytes]], max_body: int = MAX_BODY) -> Message:
@@ -104,9 +107,22 @@ def get(key: str, now: float, timeout_ms: float) -> Message:
     return Message(GET, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)})
 
 
+def claim(key: str, now: float, timeout_ms: float, pid: int) -> Message:
+    """After a miss, ask for the key's lease (distributed single-flight). The reply is the entry,
+    if another runner holds the lease and stores it within `timeout_ms`; or a miss with
+    `lease=granted` (the process `pid` fetches; its lease ends when it puts the entry or ends);
+    or a plain miss (fetch without a lease)."""
+    return Message(CLAIM, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms), "pid": str(pid)})
+
+
 def put(key: str, entry: bytes) -> Message:
     """Share an entry the shim just stored; the daemon replies at once and works afterwards."""
     return Message(PUT, {"key": key}, entry)
+
+
+def invalidate(host: str, repo: str, classes: tuple[str, ...], when: float) -> Message:
+    """A write went through this machine's shim: tell every peer of the namespace."""
+    return Message(INVALIDATE, {"host": host, "repo": repo, "classes": ",".join(classes), "time": repr(when)})
 
 
 def status() -> Message:
@@ -122,18 +138,42 @@ def peer_get(wire_key: str) -> Message:
     return Message(PEER_GET, {"key": wire_key})
 
 
+def peer_claim(wire_key: str) -> Message:
+    """To a key's home: its entry if the home has it, else the lease (`granted` or `held`)."""
+    return Message(PEER_CLAIM, {"key": wire_key})
+
+
+def peer_wait(wire_key: str, timeout_ms: float) -> Message:
+    """To a key's home: its entry once the lease's holder stores it there."""
+    return Message(PEER_WAIT, {"key": wire_key, "timeout_ms": repr(timeout_ms)})
+
+
+def peer_store(wire_key: str, sealed: bytes) -> Message:
+    """To a key's home: keep this sealed entry (and end our lease with it, if we hold one)."""
+    return Message(PEER_STORE, {"key": wire_key}, sealed)
+
+
+def peer_release(wire_key: str) -> Message:
+    """To a key's home: our lease ends without an entry; its waiters fetch themselves."""
+    return Message(PEER_RELEASE, {"key": wire_key})
+
+
+def peer_tombstone(sealed: bytes) -> Message:
+    return Message(PEER_TOMBSTONE, {}, sealed)
+
+
 # -- replies -------------------------------------------------------------------------------------------
 def found(body: bytes, tier: str = "") -> Message:
     """An entry: plain with the tier that served it (to the shim), or sealed (to a peer)."""
     return Message(FOUND, {"tier": tier} if tier else {}, body)
 
 
-def missing() -> Message:
-    return Message(MISSING)
+def missing(lease: str = "") -> Message:
+    return Message(MISSING, {"lease": lease} if lease else {})
 
 
-def ok() -> Message:
-    return Message(OK)
+def ok(body: bytes = b"") -> Message:
+    return Message(OK, body=body)
 
 
 def error(reason: str) -> Message:
@@ -160,7 +200,7 @@ def read_status(reply: Message) -> dict[str, Any]:
     return fields
 
 
-# -- gossip and DHT records (sealed by the sender; the plaintext is this JSON) ----------------------
+# -- gossip announcements (sealed by the sender; the plaintext is this JSON) -------------------------
 class Pointer:
     """A hint that an entry exists: who has it, its IPFS CID, when it expires, size and hash.
 

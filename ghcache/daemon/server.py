@@ -1,10 +1,12 @@
 """The daemon: answers the shim on a Unix socket (mode 0600) and works the network tiers for it.
 
 A lookup tries this daemon's own shelf, then peers over libp2p, then IPFS by a hinted CID, all
-under the deadline the shim sent. Every entry from elsewhere is opened (AES-GCM: authentic and
-ours), checksummed (the entry format) and checked for expiry against the caller's clock before
-it is served; failures are counted as "reject <tier>" / "expired <tier>" in the stats log.
-A put is acknowledged at once and shared afterwards: the shim never waits on the network.
+under the deadline the shim sent; after a miss the shim claims the key's lease (`leases`). Every
+entry from elsewhere is opened (AES-GCM: authentic and ours), checksummed (the entry format) and
+checked for expiry against the caller's clock and for later writes (tombstones) before it is
+served; failures are counted as "reject <tier>" / "expired <tier>" / "stale <tier>" in the stats
+log. A put is acknowledged at once and shared afterwards (its home gets a copy, its lease ends
+with it): the shim never waits on the network. Members' requests are answered in `answer_peer`.
 The shelf is capped like the local tier (GH_CACHE_MAX_SIZE, least recently used out first), and
 what leaves it, by eviction or expiry, is unpinned on IPFS if we pinned it.
 """
@@ -12,6 +14,7 @@ what leaves it, by eviction or expiry, is unpinned on IPFS if we pinned it.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import signal
@@ -22,20 +25,31 @@ from contextlib import AsyncExitStack
 
 import trio
 
-from .. import config, stats
+from .. import config, invalidation, stats
 from ..entry import CorruptEntry, Entry
 from . import protocol
-from .control import PID_NAME
+from .files import PID_NAME, STATE_DIR
+from .hints import Hints
 from .ipfs import ContentStore, HttpIpfs, IpfsUnavailable
+from .leases import HOLDER_CHECK, LEASE_TIME, Holdings, Leases
 from .settings import DaemonSettings
 from .sharing import Rejected, Sharing
 from .shelf import Shelf, valid_wire_key
+from .tombstones import Tombstone
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .p2p import PeerNet  # libp2p is imported only when the p2p tier is on
 
 log = logging.getLogger(__name__)
 READ_TIMEOUT = 5.0  # a local client that sends nothing for this long is dropped
 MAX_LOOKUP = 10.0  # no caller deadline is honoured beyond this
-PEER_SHARE = 0.5  # of a lookup's deadline for peers when IPFS is there to try next
+PEER_SHARE = 0.5  # of a lookup's search time for peers when an announced IPFS copy is there to try next
+CLAIM_TIMEOUT = 2.0  # for a key's home to answer a claim; past it, the shim fetches without a lease
 SHARE_TIMEOUT = 30.0  # IPFS add + announcements of one entry
+WAIT_MARGIN = 2.0  # a home answers a wait within its timeout; past this margin we stop asking
+RELEASE_TIMEOUT = 5.0
+TOMBSTONE_TIMEOUT = 5.0  # per member a tombstone is sent to
 PRUNE_INTERVAL = 60.0
 UNPIN_TIMEOUT = 5.0
 
@@ -45,23 +59,33 @@ def _sha256(data: bytes) -> str:
 
 
 class Daemon:
-    """The tier logic, independent of sockets: lookup, share, and serving peers."""
+    """The tier logic, independent of sockets: lookup, leases, share, and serving peers."""
 
     def __init__(
         self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None, max_size: int = config.DEFAULT_MAX_SIZE
     ) -> None:
         self.cache_dir, self.sharing, self.ipfs, self.max_size = cache_dir, sharing, ipfs, max_size
         self.shelf = Shelf(cache_dir)
-        self.net = None  # a p2p.PeerNet once the host runs
-        self.hints: dict[str, protocol.Pointer] = {}  # wire key -> latest verified announcement
+        self.net: PeerNet | None = None  # once the host runs
+        self.hints = Hints()  # from the namespace's gossip
+        self.leases = Leases(self.present)  # of the keys we are home to
+        self.holdings = Holdings()  # leases our shims hold
         self.arrived: list[tuple[bytes, protocol.Pointer]] = []  # fetched entries to shelve after the reply
         self.unpins: list[str] = []  # CIDs of entries we pinned that left the shelf
 
     def count(self, event: str, tier: str) -> None:
         stats.record(self.cache_dir, event, tier)
 
+    def present(self, peer: str) -> bool:
+        return self.net.present(peer) if self.net is not None else not peer
+
+    def home(self, wire_key: str) -> str:
+        """The peer that grants `wire_key`'s lease and keeps a copy of its entry ("" for us)."""
+        return self.net.ranked(wire_key)[0] if self.net is not None else ""
+
     def open_entry(self, wire_key: str, sealed: bytes, now: float, tier: str) -> bytes | None:
-        """The plain entry if it is ours, intact and fresh at `now`; anything else is counted and dropped."""
+        """The plain entry if it is ours, intact, fresh at `now` and not older than a write that
+        made it stale (ours or any peer's tombstone); anything else is counted and dropped."""
         try:
             plain = self.sharing.open(wire_key, sealed)
             entry = Entry.from_bytes(plain)
@@ -71,26 +95,80 @@ class Daemon:
         if not entry.fresh(now):
             self.count("expired", tier)
             return None
+        if self._written_since(entry):
+            self.count("stale", tier)
+            return None
         return plain
 
-    async def lookup(self, key: str, now: float, timeout: float) -> tuple[bytes, str] | None:
+    def _written_since(self, entry: Entry) -> bool:
+        try:
+            info = json.loads(entry.info or b"{}")
+            host, repo, data_class = str(info["host"]), str(info["repo"]), str(info.get("class") or "api")
+        except (ValueError, KeyError, TypeError):
+            return False  # an entry without its origin predates tombstones; expiry still bounds it
+        return entry.created < invalidation.last_write(self.cache_dir, host, repo, data_class)
+
+    async def lookup(self, key: str, now: float, timeout: float) -> Found:
+        """This daemon's shelf, then peers, then IPFS (with an announced CID), all within `timeout`."""
         wire_key = self.sharing.wire_key(key)
         sealed = self.shelf.blob(wire_key)
         plain = self.open_entry(wire_key, sealed, now, "daemon") if sealed is not None else None
         if plain is not None:
-            return plain, "daemon"
-        timeout = min(timeout, MAX_LOOKUP)
-        with trio.move_on_after(timeout):
-            if self.net is not None:  # a dead peer must not eat IPFS's share of the deadline
-                peer_time = timeout * PEER_SHARE if self.ipfs is not None else timeout
-                plain = await self.net.fetch(wire_key, self._keeper(wire_key, now, "peer"), peer_time)
+            return Found(plain, "daemon")
+        deadline = trio.current_time() + min(timeout, MAX_LOOKUP)
+        hint = self.hints.pointers.get(wire_key)
+        ipfs_pointer = hint if self.ipfs is not None and hint is not None and hint.cid and hint.expires > now else None
+        if self.net is not None:
+            left = deadline - trio.current_time()
+            plain = await self.net.fetch(
+                wire_key, self._keeper(wire_key, now, "peer"), left * PEER_SHARE if ipfs_pointer else left
+            )
+            if plain is not None:
+                return Found(plain, "peer")
+        if ipfs_pointer is not None:
+            with trio.move_on_at(deadline):
+                plain = await self._from_ipfs(wire_key, ipfs_pointer, now)
                 if plain is not None:
-                    return plain, "peer"
-            if self.ipfs is not None:
-                plain = await self._from_ipfs(wire_key, now)
-                if plain is not None:
-                    return plain, "ipfs"
-        return None
+                    return Found(plain, "ipfs")
+        return Found(None, "")
+
+    async def claim(self, key: str, now: float, timeout: float, pid: int) -> Found:
+        """After a miss: the key's lease, claimed at its home (CLAIM_TIMEOUT at most). `granted`: the
+        shim `pid` fetches; held by another runner: we wait, within `timeout` (LEASE_TIME at most),
+        for the entry it stores at the home. The entry was fetched after the caller asked, so it is
+        judged by the caller's clock `now` moved on by the time this took."""
+        wire_key = self.sharing.wire_key(key)
+        started = trio.current_time()
+        timeout = min(timeout, LEASE_TIME)
+        home = self.home(wire_key)
+        sealed: bytes | None = None
+        if not home:
+            lease = self.leases.claim(wire_key, "")
+            if lease == protocol.HELD:
+                sealed = await self.leases.wait(wire_key, timeout) or self._shelved(wire_key)
+        else:
+            assert self.net is not None  # a home other than us is a member of our net
+            reply = await self.net.request(home, protocol.peer_claim(wire_key), min(timeout, CLAIM_TIMEOUT))
+            lease = reply.fields.get("lease", "") if reply is not None else ""  # no answer: fetch without one
+            if reply is not None and reply.op == protocol.FOUND:  # stored there since we looked
+                sealed = reply.body
+            elif lease == protocol.HELD:
+                left = timeout - (trio.current_time() - started)
+                reply = await self.net.request(home, protocol.peer_wait(wire_key, left * 1000), left + WAIT_MARGIN)
+                sealed = reply.body if reply is not None and reply.op == protocol.FOUND else None
+        if lease == protocol.GRANTED:
+            self.holdings.add(wire_key, home, pid)
+            return Found(None, "", lease)
+        now += trio.current_time() - started
+        plain = self._keeper(wire_key, now, "peer")(sealed) if sealed is not None else None
+        return Found(plain, "peer" if plain is not None else "")
+
+    def _shelved(self, wire_key: str) -> bytes | None:
+        """A sealed entry we hold and can hand on: one that has not expired."""
+        pointer = self.shelf.pointer(wire_key)
+        if pointer is None or pointer.expires <= time.time():
+            return None
+        return self.shelf.blob(wire_key)
 
     def _keeper(self, wire_key: str, now: float, tier: str) -> Callable[[bytes], bytes | None]:
         """Accepts a sealed entry from `tier` if it opens, and keeps it to shelve (`settle`), so we
@@ -107,15 +185,8 @@ class Daemon:
 
         return keep
 
-    async def _from_ipfs(self, wire_key: str, now: float) -> bytes | None:
-        pointer = self.hints.get(wire_key)
-        if pointer is None and self.net is not None:
-            try:
-                pointer = await self.net.find_pointer(wire_key)
-            except Rejected:
-                self.count("reject", "ipfs")
-        if pointer is None or not pointer.cid or pointer.expires <= now:
-            return None
+    async def _from_ipfs(self, wire_key: str, pointer: protocol.Pointer, now: float) -> bytes | None:
+        assert self.ipfs is not None
         try:
             sealed = await self.ipfs.cat(pointer.cid, pointer.size)
         except IpfsUnavailable as error:
@@ -131,14 +202,21 @@ class Daemon:
         return self.net.peer_id if self.net is not None else ""
 
     async def share(self, key: str, plain: bytes) -> None:
-        """Seal, shelve, pin on IPFS and announce an entry the local shim fetched from GitHub."""
+        """Seal and shelve an entry the local shim fetched from GitHub; end its lease with it (so
+        waiters get it at once), leave a copy at the key's home, pin it on IPFS and announce it."""
         entry = Entry.from_bytes(plain)
         wire_key = self.sharing.wire_key(key)
         sealed = self.sharing.seal(wire_key, plain)
         pointer = protocol.Pointer(wire_key, entry.expires, len(sealed), _sha256(sealed), "", self.peer_id)
         self.shelve(sealed, pointer)
         self.count("share", "daemon")
+        holding = self.holdings.take(wire_key)
+        home = holding.home if holding is not None else self.home(wire_key)
         with trio.move_on_after(SHARE_TIMEOUT):
+            if not home:
+                self.leases.release(wire_key, "", sealed)
+            elif self.net is not None:
+                await self.net.request(home, protocol.peer_store(wire_key, sealed), SHARE_TIMEOUT)
             if self.ipfs is not None:
                 try:
                     pointer = pointer.with_cid(await self.ipfs.add(sealed))
@@ -148,6 +226,15 @@ class Daemon:
             if self.net is not None:
                 await self.net.announce(pointer)
         await self.unpin_removed()
+
+    async def give_back_abandoned(self) -> None:
+        """End the leases of shims that finished without an entry to share (gh failed, or the read
+        is never cached) or died: their waiters fetch themselves now, not at LEASE_TIME."""
+        for wire_key, holding in self.holdings.abandoned():
+            if not holding.home:
+                self.leases.release(wire_key, "", None)
+            elif self.net is not None:
+                await self.net.request(holding.home, protocol.peer_release(wire_key), RELEASE_TIMEOUT)
 
     def shelve(self, sealed: bytes, pointer: protocol.Pointer) -> None:
         """Keep a sealed entry to serve on, within GH_CACHE_MAX_SIZE: the least recently used go,
@@ -185,21 +272,75 @@ class Daemon:
             except IpfsUnavailable as error:
                 log.info("ipfs: %s", error)
 
-    async def serve_peer(self, wire_key: str) -> bytes | None:
-        """What a peer may have: only blobs we hold under a well-formed key and not yet expired."""
-        if not valid_wire_key(wire_key):
-            return None
-        pointer = self.shelf.pointer(wire_key)
-        if pointer is None or pointer.expires <= time.time():
-            return None
-        return self.shelf.blob(wire_key)
+    # -- writes: tombstones across the namespace ----------------------------------------------------
+    async def invalidate(self, tombstone: Tombstone) -> None:
+        """Our shim recorded a write (its local tombstones are marked): tell the namespace."""
+        if self.net is None:
+            return
+        sealed = tombstone.seal(self.sharing)
+        with trio.move_on_after(SHARE_TIMEOUT):
+            await self.net.spread(protocol.peer_tombstone(sealed), TOMBSTONE_TIMEOUT)
+            await self.net.gossip(protocol.Message(protocol.TOMBSTONE, {}, sealed))
 
-    def hear(self, pointer: protocol.Pointer) -> None:
-        self.hints[pointer.key] = pointer
+    async def hear_tombstone(self, sealed: bytes, sender: str) -> None:
+        """A peer's tombstone: mark it here, and pass it on if it was news (so the flood ends)."""
+        try:
+            tombstone = Tombstone.open(self.sharing, sealed)
+        except Rejected:
+            self.count("reject", "tombstone")
+            return
+        try:
+            news = tombstone.apply(self.cache_dir)
+        except OSError as error:
+            log.warning("could not record a peer's write: %s", error)
+            return
+        if news and self.net is not None:
+            self.count("invalidate", "peer")
+            with trio.move_on_after(SHARE_TIMEOUT):
+                await self.net.spread(protocol.peer_tombstone(sealed), TOMBSTONE_TIMEOUT, skip=sender)
+
+    # -- serving peers ----------------------------------------------------------------------------------
+    async def answer_peer(self, request: protocol.Message, peer: str) -> protocol.Message:
+        """A member's request (the net has checked membership)."""
+        wire_key = request.fields.get("key", "")
+        if request.op != protocol.PEER_TOMBSTONE and not valid_wire_key(wire_key):
+            return protocol.error("bad key")
+        if request.op == protocol.PEER_GET:
+            sealed = self._shelved(wire_key)
+            return protocol.found(sealed) if sealed is not None else protocol.missing()
+        if request.op == protocol.PEER_CLAIM:
+            sealed = self._shelved(wire_key)
+            return protocol.found(sealed) if sealed is not None else protocol.missing(self.leases.claim(wire_key, peer))
+        if request.op == protocol.PEER_WAIT:
+            timeout = min(_number(request.fields, "timeout_ms", 0.0) / 1000, LEASE_TIME)
+            sealed = await self.leases.wait(wire_key, timeout) or self._shelved(wire_key)
+            return protocol.found(sealed) if sealed is not None else protocol.missing()
+        if request.op == protocol.PEER_STORE:
+            self._keep_home_copy(wire_key, request.body, peer)
+            return protocol.ok()
+        if request.op == protocol.PEER_RELEASE:
+            self.leases.release(wire_key, peer, None)
+            return protocol.ok()
+        if request.op == protocol.PEER_TOMBSTONE:
+            await self.hear_tombstone(request.body, peer)
+            return protocol.ok()
+        return protocol.error(f"unknown op {request.op}")
+
+    def _keep_home_copy(self, wire_key: str, sealed: bytes, peer: str) -> None:
+        """A member stored an entry at its home (us): keep it, and wake whoever waits for it."""
+        plain = self.open_entry(wire_key, sealed, time.time(), "peer")
+        if plain is None:
+            self.leases.release(wire_key, peer, None)
+            return
+        pointer = protocol.Pointer(wire_key, Entry.from_bytes(plain).expires, len(sealed), _sha256(sealed), "", peer)
+        try:
+            self.shelve(sealed, pointer)
+        except OSError as error:
+            log.warning("could not shelve a peer's entry: %s", error)
+        self.leases.release(wire_key, peer, sealed)
 
     async def prune(self) -> None:
-        """Expired entries leave the shelf and are unpinned on IPFS, as are evicted ones; stale
-        hints are forgotten."""
+        """Expired entries leave the shelf and are unpinned on IPFS, as are evicted ones."""
         now = time.time()
         for pointer in self.shelf.pointers():
             if pointer.expires <= now:
@@ -207,7 +348,15 @@ class Daemon:
                 if pointer.cid:
                     self.unpins.append(pointer.cid)
         await self.unpin_removed()
-        self.hints = {key: hint for key, hint in self.hints.items() if hint.expires > now}
+
+
+class Found:
+    """What a lookup ends with: the plain entry and the tier that had it, or none and the lease."""
+
+    __slots__ = ("plain", "tier", "lease")
+
+    def __init__(self, plain: bytes | None, tier: str, lease: str = "") -> None:
+        self.plain, self.tier, self.lease = plain, tier, lease
 
 
 class LocalServer:
@@ -229,12 +378,22 @@ class LocalServer:
 
     async def answer(self, message: protocol.Message) -> protocol.Message:
         fields = message.fields
-        if message.op == protocol.GET:
-            now, timeout_ms = _number(fields, "now", time.time()), _number(fields, "timeout_ms", 0.0)
-            found = await self.daemon.lookup(fields.get("key", ""), now, timeout_ms / 1000)
-            return protocol.found(found[0], found[1]) if found else protocol.missing()
+        if message.op in (protocol.GET, protocol.CLAIM):
+            now, timeout = _number(fields, "now", time.time()), _number(fields, "timeout_ms", 0.0) / 1000
+            key = fields.get("key", "")
+            if message.op == protocol.CLAIM:
+                found = await self.daemon.claim(key, now, timeout, int(_number(fields, "pid", 0)))
+            else:
+                found = await self.daemon.lookup(key, now, timeout)
+            return protocol.found(found.plain, found.tier) if found.plain is not None else protocol.missing(found.lease)
         if message.op == protocol.PUT:
             self.nursery.start_soon(self._share, fields.get("key", ""), message.body)
+            return protocol.ok()
+        if message.op == protocol.INVALIDATE:
+            classes = tuple(name for name in fields.get("classes", "").split(",") if name)
+            when = _number(fields, "time", time.time())
+            tombstone = Tombstone(fields.get("host", ""), fields.get("repo", ""), classes, when)
+            self.nursery.start_soon(self.daemon.invalidate, tombstone)
             return protocol.ok()
         if message.op == protocol.STATUS:
             return protocol.status_reply(self.status())
@@ -249,7 +408,7 @@ class LocalServer:
         except (CorruptEntry, OSError, KeyError) as error:
             log.warning("could not share an entry: %s", error)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, object]:
         net = self.daemon.net
         return {
             "pid": os.getpid(),
@@ -257,9 +416,12 @@ class LocalServer:
             "peer_id": self.daemon.peer_id,
             "addresses": net.addresses() if net else [],
             "peers": net.connected() if net else [],
+            "members": net.member_ids() if net else [],
             "ipfs": self.daemon.ipfs is not None,
             "shared_entries": len(self.daemon.shelf.pointers()),
             "hints": len(self.daemon.hints),
+            "leases": len(self.daemon.leases.held),  # granted here, as a key's home
+            "holdings": len(self.daemon.holdings.held),  # held by our shims
         }
 
 
@@ -293,6 +455,12 @@ async def _prune_forever(daemon: Daemon) -> None:
         await trio.sleep(PRUNE_INTERVAL)
 
 
+async def _watch_holdings(daemon: Daemon) -> None:
+    while True:
+        await daemon.give_back_abandoned()
+        await trio.sleep(HOLDER_CHECK)
+
+
 async def _until_stopped(stopping: trio.Event) -> None:
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async with trio.open_nursery() as nursery:
@@ -316,11 +484,17 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             from . import p2p
 
             daemon.net = await stack.enter_async_context(
-                p2p.start(settings, sharing, os.path.join(cache_dir, "daemon"), daemon.serve_peer)
+                p2p.start(settings, sharing, os.path.join(cache_dir, STATE_DIR), daemon.hints)
             )
+            daemon.net.handler = daemon.answer_peer
         async with trio.open_nursery() as nursery:
             if daemon.net is not None:
-                nursery.start_soon(daemon.net.listen_for_hints, daemon.hear, lambda: daemon.count("reject", "gossip"))
+                nursery.start_soon(
+                    daemon.net.listen_gossip,
+                    daemon.hear_tombstone,
+                    lambda: daemon.count("reject", "gossip"),
+                )
+            nursery.start_soon(_watch_holdings, daemon)
             listener = await _unix_listener(socket_path)
             nursery.start_soon(trio.serve_listeners, LocalServer(daemon, nursery, stopping).handle, [listener])
             nursery.start_soon(_prune_forever, daemon)

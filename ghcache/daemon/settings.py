@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4701"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
+DEFAULT_MAX_PEERS = 32
+NO_LISTEN = "none"  # GH_CACHE_P2P_LISTEN=none: accept no inbound connections (dial out only)
+DEFAULT_WAIT_MS = 20000  # how long a shim waits for another runner's fetch of the same read
 
 
 def namespace(env: Mapping[str, str]) -> str:
@@ -29,6 +32,19 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(word for word in text.replace(",", " ").split() if word)
 
 
+def _listen(env: Mapping[str, str]) -> tuple[str, ...]:
+    words = _words(env.get("GH_CACHE_P2P_LISTEN", "")) or (DEFAULT_LISTEN,)
+    return () if words == (NO_LISTEN,) else words
+
+
+def wait_ms(env: Mapping[str, str]) -> float:
+    """GH_CACHE_PEER_WAIT_MS: the bound on waiting for another runner's fetch (0: never wait)."""
+    try:
+        return max(float(env.get("GH_CACHE_PEER_WAIT_MS") or DEFAULT_WAIT_MS), 0.0)
+    except ValueError:
+        return float(DEFAULT_WAIT_MS)
+
+
 class DaemonSettings:
     """What one daemon runs with; built by `from_env`, never mutated."""
 
@@ -37,6 +53,7 @@ class DaemonSettings:
         "ipfs",
         "listen",
         "bootstrap",
+        "max_peers",
         "mdns",
         "mdns_interfaces",
         "ipfs_api",
@@ -51,6 +68,7 @@ class DaemonSettings:
         ipfs: bool,
         listen: tuple[str, ...],
         bootstrap: tuple[str, ...],
+        max_peers: int,
         mdns: bool,
         mdns_interfaces: tuple[str, ...],
         ipfs_api: str,
@@ -58,6 +76,7 @@ class DaemonSettings:
         max_size: int,
     ) -> None:
         self.p2p, self.ipfs, self.listen, self.bootstrap = p2p, ipfs, listen, bootstrap
+        self.max_peers = max_peers
         self.mdns, self.mdns_interfaces = mdns, mdns_interfaces
         self.ipfs_api, self.ipfs_timeout = ipfs_api, ipfs_timeout
         self.max_size = max_size
@@ -70,8 +89,9 @@ class DaemonSettings:
         return cls(
             p2p=_flag(env, "GH_CACHE_P2P", True),
             ipfs=_flag(env, "GH_CACHE_IPFS", False),
-            listen=_words(env.get("GH_CACHE_P2P_LISTEN", "")) or (DEFAULT_LISTEN,),
+            listen=_listen(env),
             bootstrap=_words(env.get("GH_CACHE_P2P_BOOTSTRAP", "")),
+            max_peers=max(int(env.get("GH_CACHE_P2P_MAX_PEERS") or DEFAULT_MAX_PEERS), 1),
             mdns=_flag(env, "GH_CACHE_P2P_MDNS", True),
             mdns_interfaces=_words(env.get("GH_CACHE_P2P_MDNS_INTERFACES", "")),
             ipfs_api=env.get("GH_CACHE_IPFS_API") or DEFAULT_IPFS_API,

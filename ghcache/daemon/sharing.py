@@ -3,7 +3,7 @@
 Every shared blob (entries, announcements, IPFS pointers) is sealed with AES-256-GCM under a key
 derived from the secret, with its wire key as associated data. A peer without the secret can
 neither read a blob nor make one we accept, and a sealed entry cannot be replayed under another
-key. Wire keys, the gossip topic and the DHT keys are HMACs of our local keys, so strangers who
+key. Wire keys and the gossip topic are HMACs of our local keys, so strangers who
 watch the network cannot map them back to gh commands or even tell two namespaces apart.
 """
 
@@ -60,7 +60,7 @@ class Sharing:
         return hmac.new(self.name_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def wire_key(self, shared_key: str) -> str:
-        """The key an entry travels under: peers, DHT and gossip never see the local key."""
+        """The key an entry travels under: peers and gossip never see the local key."""
         return self.name("entry", shared_key)
 
     @property

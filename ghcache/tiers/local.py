@@ -26,12 +26,33 @@ class StoredFile:
         self.mtime = mtime
 
 
+class UnsafeDir(OSError):
+    """A directory of the cache that another user could write to, or a symlink planted in it."""
+
+
+def check_private_dir(path: str) -> None:
+    """Ours to trust: a real directory (not a symlink), owned by us, not group or world writable.
+
+    Someone who can write into the cache could plant entries that we would replay as gh's output,
+    so such a cache is refused (one line, and gh runs uncached) rather than used or repaired."""
+    info = os.lstat(path)
+    if (info.st_mode & 0o170000) != 0o040000:
+        raise UnsafeDir(f"{path} is not a directory (a symlink?)")
+    if info.st_uid != os.geteuid():
+        raise UnsafeDir(f"{path} is owned by another user")
+    if info.st_mode & 0o022:
+        raise UnsafeDir(f"{path} is group or world writable")
+
+
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 def write_private_file(path: str, data: bytes) -> None:
     """Atomically replace `path` with `data`, mode 0600: readers see the old file or the new, never half."""
     directory = os.path.dirname(path)
     make_private_dirs(directory)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
     try:
         view = memoryview(data)
         while view:
@@ -39,7 +60,7 @@ def write_private_file(path: str, data: bytes) -> None:
         os.fsync(fd)
         os.close(fd)
         fd = -1
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # replaces a planted symlink itself, never what it points to
     except BaseException:
         if fd >= 0:
             os.close(fd)
@@ -48,14 +69,19 @@ def write_private_file(path: str, data: bytes) -> None:
 
 
 def make_private_dirs(path: str) -> None:
-    """Like os.makedirs, but every directory it creates is 0700 (makedirs applies the mode to the leaf only)."""
-    if os.path.isdir(path):
+    """Like os.makedirs, but every directory it creates is 0700 (makedirs applies the mode to the leaf only),
+    and every one that exists must be ours (check_private_dir) down from the cache root."""
+    try:
+        check_private_dir(path)
         return
+    except FileNotFoundError:
+        pass
     make_private_dirs(os.path.dirname(path))
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:
         pass
+    check_private_dir(path)
 
 
 def _unlink(path: str) -> None:
@@ -78,9 +104,19 @@ class LocalStore:
         return os.path.join(self.entries_dir, key[:2], key + ENTRY_SUFFIX)
 
     def get(self, key: str) -> Entry | None:
+        """The entry under `key`, or None; UnsafeDir when the folders it lives in are not ours alone."""
         path = self.path(key)
+        for directory in (self.root, self.entries_dir, os.path.dirname(path)):
+            try:
+                check_private_dir(directory)
+            except FileNotFoundError:
+                return None
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, os.O_RDONLY | NOFOLLOW)
+        except OSError:
+            return None
+        try:
+            with open(fd, "rb", closefd=True) as handle:
                 data = handle.read()
         except OSError:
             return None

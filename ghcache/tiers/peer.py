@@ -3,20 +3,28 @@
 Standard library only. The daemon does the network work (libp2p peers, IPFS) and the trust work
 (sealing, verification, expiry); this side only carries entries to and from it. No daemon, a dead
 one or a slow one all look the same here: a miss, after at most GH_CACHE_PEER_TIMEOUT_MS.
+
+A miss also asks for the key's lease (distributed single-flight): if another runner is fetching
+the same read right now, we wait for its entry, at most GH_CACHE_PEER_WAIT_MS, instead of asking
+GitHub too. The daemon ends a lease whose fetcher fails or dies, so a wait ends early then.
 """
 
 from __future__ import annotations
 
+import os
+
 from ..daemon import client, protocol
+from ..daemon.settings import wait_ms
 from ..entry import CorruptEntry, Entry
 
 TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are never evaluated
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ..config import Settings
 
 DAEMON_SHARE = 0.8  # of the deadline, for the daemon's own lookup: it answers before we give up
+WAIT_SLACK = 1.0  # seconds past GH_CACHE_PEER_WAIT_MS we give a daemon to say the wait is over
 
 
 class PeerStore:
@@ -24,19 +32,24 @@ class PeerStore:
 
     name = "peer"
 
-    def __init__(self, socket_path: str, timeout_ms: float, now: float) -> None:
-        self.socket_path, self.timeout_ms, self.now = socket_path, timeout_ms, now
+    def __init__(self, socket_path: str, timeout_ms: float, clock: Callable[[], float], wait_ms: float = 0.0) -> None:
+        self.socket_path, self.timeout_ms, self.clock, self.wait_ms = socket_path, timeout_ms, clock, wait_ms
         self.source = ""  # which tier served the last hit: daemon, peer or ipfs
         self.answered = False  # whether a daemon replied at all (a miss there is worth counting)
 
     @classmethod
     def for_settings(cls, settings: Settings, env: Mapping[str, str]) -> PeerStore:
-        return cls(client.socket_path(settings.cache_dir, env), settings.peer_timeout_ms, settings.now())
+        return cls(client.socket_path(settings.cache_dir, env), settings.peer_timeout_ms, settings.now, wait_ms(env))
 
     def get(self, key: str) -> Entry | None:
-        message = protocol.get(key, self.now, self.timeout_ms * DAEMON_SHARE)
+        """The entry from the daemon's tiers, or from the runner that holds the key's lease once
+        it has fetched it; None when we are to fetch it ourselves."""
+        message = protocol.get(key, self.clock(), self.timeout_ms * DAEMON_SHARE)
         reply = client.request(self.socket_path, message, self.timeout_ms / 1000)
         self.answered = reply is not None
+        if reply is not None and reply.op == protocol.MISSING and self.wait_ms > 0:
+            message = protocol.claim(key, self.clock(), self.wait_ms, os.getpid())
+            reply = client.request(self.socket_path, message, self.wait_ms / 1000 + WAIT_SLACK)
         if reply is None or reply.op != protocol.FOUND:
             return None
         try:
@@ -47,5 +60,10 @@ class PeerStore:
         return entry
 
     def put(self, key: str, entry: Entry) -> None:
-        """Hand the entry over; sharing it happens in the daemon, after we have gone."""
+        """Hand the entry over; sharing it happens in the daemon, after we have gone. It also ends
+        the key's lease if we held it: the runners waiting for it get this entry."""
         client.send(self.socket_path, protocol.put(key, entry.to_bytes()), self.timeout_ms / 1000)
+
+    def invalidate(self, host: str, repo: str, classes: tuple[str, ...], when: float) -> None:
+        """A write went through us: the daemon makes the namespace's copies of its reads stale too."""
+        client.send(self.socket_path, protocol.invalidate(host, repo, classes, when), self.timeout_ms / 1000)

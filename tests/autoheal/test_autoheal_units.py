@@ -37,7 +37,7 @@ def test_scrub_text_forms(text, secret):
 
 def test_scrub_keeps_ordinary_text_and_messages():
     scrubber = Scrubber()
-    for text in ("KeyError: 'name'", "ValueError: item 7 is broken", "sha deadbeefcafe0123456789abcdef01234567"):
+    for text in ("KeyError: 'name'", "ValueError: item 7 is broken", "sha 3f786850e387550fdab836ed7e6dc881de23001b"):
         assert scrubber.scrub_text(text) == text
 
 
@@ -104,6 +104,7 @@ def test_config_precedence_env_over_file_over_defaults(tmp_path):
     "content,env,message",
     [
         ("{oops", {}, "not valid JSON"),
+        ("[" * 100_000, {}, "nested too deeply"),
         ("[1]", {}, "JSON object"),
         ('{"token": "x"}', {}, "refusing to store"),
         ('{"colour": 1}', {}, "unknown config key"),
@@ -120,6 +121,13 @@ def test_config_errors_are_one_clear_line(tmp_path, content, env, message):
     with pytest.raises(config_module.ConfigError, match=message) as error:
         config_module.load({"AUTOHEAL_CONFIG": str(file), "AUTOHEAL_STATE_DIR": str(tmp_path), **env})
     assert "\n" not in str(error.value)
+
+
+def test_config_file_that_is_not_utf8_is_one_clear_line(tmp_path):
+    file = tmp_path / "c.json"
+    file.write_bytes(b'{"repo": "\xff"}')
+    with pytest.raises(config_module.ConfigError, match="not UTF-8 text"):
+        config_module.load({"AUTOHEAL_CONFIG": str(file), "AUTOHEAL_STATE_DIR": str(tmp_path)})
 
 
 def sample_report(**changes) -> Report:

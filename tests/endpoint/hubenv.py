@@ -71,5 +71,5 @@ def endpoint(env: dict[str, str]) -> Iterator[Served]:
         yield Served(line.rsplit(" ", 1)[-1].strip(), proc.pid)
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.wait(float(env.get("AUTOHEAL_TIMEOUT", "3")) + 30)  # it may file for up to AUTOHEAL_TIMEOUT first
         proc.stderr.close()

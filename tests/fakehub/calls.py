@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from .store import Store
 
 DOCS = "https://docs.github.com/rest"
+REPO_PATH = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?$")
 
 
 class ApiError(Exception):
@@ -20,7 +22,10 @@ class ApiError(Exception):
         self.status, self.message, self.extra = status, message, extra
 
     def reply(self) -> Reply:
-        return Reply(self.status, {"message": self.message, "documentation_url": DOCS, **self.extra})
+        """GitHub's error body: the message, a documentation link and (since 2024) the status as a string."""
+        return Reply(
+            self.status, {"message": self.message, "documentation_url": DOCS, "status": str(self.status), **self.extra}
+        )
 
 
 def not_found() -> ApiError:
@@ -59,6 +64,8 @@ class Call:
     web_base: str  # external web root, for html_url fields
     query_string: str = ""
     accept: str = ""
+    quota: Any = None  # the server's Quota, for /rate_limit
+    files_base: str = ""  # where redirected downloads are served (see server.files_base)
 
     def json(self) -> dict[str, Any]:
         if not self.body.strip():
@@ -78,5 +85,13 @@ class Call:
             return default
 
     def page_url(self, page: int) -> str:
+        """A page link as GitHub writes it: repository routes by id (`/repositories/ID/...`, which
+        survives renames; fakehub serves it too), everything else under its own path."""
         args = dict(self.query, page=str(page))
-        return f"{self.api_base}{self.path}?{urlencode(args)}"
+        path = self.path
+        found = REPO_PATH.match(path)
+        if found:
+            repo = self.store.repos.get(f"{found['owner']}/{found['name']}".lower())
+            if repo is not None:
+                path = f"/repositories/{repo.id}{found['rest'] or ''}"
+        return f"{self.api_base}{path}?{urlencode(args)}"

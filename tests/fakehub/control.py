@@ -7,6 +7,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
+from . import rest
 from .calls import Reply
 from .store import NotFound
 
@@ -44,6 +45,8 @@ def handle(server: HubServer, method: str, path: str, body: bytes) -> Reply:
         return seed(server, data)
     if path.startswith("/_fakehub/issues/") and method == "GET":
         return show_issue(server, path.removeprefix("/_fakehub/issues/"))
+    if path.startswith("/_fakehub/run-logs/") and method == "GET":
+        return run_logs(server, path.removeprefix("/_fakehub/run-logs/"))
     return Reply(404, {"message": f"unknown control route {method} {path}"})
 
 
@@ -82,6 +85,17 @@ def show_issue(server: HubServer, ref: str) -> Reply:
         return Reply(200, plain(server.store.get_issue(full_name, int(number))))
     except (NotFound, ValueError):
         return Reply(404, {"message": f"no issue {ref}"})
+
+
+def run_logs(server: HubServer, ref: str) -> Reply:
+    """`GET /_fakehub/run-logs/OWNER/REPO/RUN_ID`: the download a run's `/logs` redirects to."""
+    full_name, _, run_id = ref.rpartition("/")
+    try:
+        with server.store.lock:
+            archive = rest.log_archive(server.store, full_name, int(run_id))
+    except (NotFound, ValueError):
+        return Reply(404, {"message": f"no logs for {ref}"})
+    return Reply(200, archive, {"Content-Type": "application/zip"})
 
 
 def plain(record: Any) -> Any:

@@ -1,44 +1,40 @@
-"""A schema-less GraphQL executor: walk the parsed selection set over Python objects.
+"""A GraphQL executor over Python objects, typed by GitHub's real schema.
 
-Any object answers a field through `resolve(name, args)`; dicts answer by key. So adding a field that
-gh starts asking for is one line, and fields nobody defined come back as null (and are reported on
-stderr) rather than failing the whole query."""
+The document has been validated against the schema before it gets here, so every field exists; the schema
+also says which object type each value is (`__typename`, fragment conditions) and coerces arguments. Values
+come from the objects: any object answers a field through `resolve(name, args)`, dicts answer by key. So
+adding a field that gh starts asking for is one line, and a field nobody emulates comes back null (reported
+on stderr) rather than failing the whole query. Introspection fields are answered by graphql-core from the
+schema itself."""
 
 from __future__ import annotations
 
 import base64
 import sys
+from collections.abc import Awaitable
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    execute,
+    is_abstract_type,
+    is_leaf_type,
+)
+from graphql.execution.values import get_argument_values
 from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
 )
-from graphql.utilities import value_from_ast_untyped
-
-#: Concrete type names this fake produces; a fragment on any other name is taken to be an interface or union.
-CONCRETE: set[str] = {
-    "User",
-    "Bot",
-    "Organization",
-    "Mannequin",
-    "Repository",
-    "Issue",
-    "PullRequest",
-    "Label",
-    "IssueComment",
-    "Release",
-    "Commit",
-    "Ref",
-    "Team",
-    "Milestone",
-    "Query",
-    "Mutation",
-}
 
 
 class GqlError(Exception):
@@ -52,8 +48,7 @@ class GqlError(Exception):
 class Obj:
     """Base for GraphQL objects: field `x` comes from method `f_x(**args)`, else from `self.values["x"]`."""
 
-    typename = "Object"
-    implements: tuple[str, ...] = ()
+    typename = "Object"  # the runtime type when the schema's field type is an interface or a union
 
     def __init__(self, **values: Any) -> None:
         self.values = values
@@ -116,40 +111,53 @@ class Connection(Obj):
 
 
 class Executor:
-    """Runs one operation: variables, fragments, aliases, `__typename`, per-field errors."""
+    """Runs one validated operation: coerced variables, fragments, aliases, `__typename`, per-field errors."""
 
-    def __init__(self, document: Any, operation_name: str | None, variables: dict[str, Any]) -> None:
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        named = [op for op in operations if op.name and op.name.value == operation_name]
-        if not operations:
-            raise GqlError("No operation found in the document")
-        self.operation = named[0] if named else operations[0]
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Any,  # coerced by graphql-core (see gql_validate.prepare)
+        raw_variables: dict[str, Any],
+    ) -> None:
+        self.schema, self.document, self.operation = schema, document, operation
+        self.variables, self.raw_variables = variables, raw_variables
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        self.variables = {
-            d.variable.name.value: value_from_ast_untyped(d.default_value) if d.default_value else None
-            for d in self.operation.variable_definitions or ()
-        }
-        self.variables.update(variables)
         self.errors: list[dict[str, Any]] = []
 
     def run(self, root: Any) -> dict[str, Any] | None:
-        return self.select(root, self.operation.selection_set, [])
+        kind = self.operation.operation
+        root_type = self.schema.mutation_type if kind == OperationType.MUTATION else self.schema.query_type
+        assert root_type is not None
+        return self.select(root, root_type, self.operation.selection_set, [])
 
-    def select(self, target: Any, selections: SelectionSetNode, path: list[Any]) -> dict[str, Any] | None:
+    def select(
+        self, target: Any, runtime: GraphQLObjectType, selections: SelectionSetNode, path: list[Any]
+    ) -> dict[str, Any] | None:
         result: dict[str, Any] = {}
-        for node in self.fields(target, selections):
+        for node in self.fields(runtime, selections):
             key = node.alias.value if node.alias else node.name.value
-            args = {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in node.arguments or ()}
+            name = node.name.value
+            if name == "__typename":
+                result[key] = runtime.name
+                continue
+            if name in ("__schema", "__type"):
+                result[key] = self.introspect(node, key)
+                continue
+            definition = runtime.fields[name]
+            given = {a.name.value for a in node.arguments or ()}
+            args = {k: v for k, v in get_argument_values(definition, node, self.variables).items() if k in given}
             try:
-                value = self.field(target, node.name.value, args)
+                value = target.get(name) if isinstance(target, dict) else target.resolve(name, args)
             except GqlError as exc:
                 self.errors.append({"type": exc.type, "message": exc.message, "path": [*path, key]})
                 value = None
-            result[key] = self.complete(value, node, [*path, key])
+            result[key] = self.complete(value, definition.type, node, [*path, key])
         return result
 
-    def fields(self, target: Any, selections: SelectionSetNode) -> list[FieldNode]:
-        """Flatten fragments that apply to `target` into its list of field nodes."""
+    def fields(self, runtime: GraphQLObjectType, selections: SelectionSetNode) -> list[FieldNode]:
+        """Flatten the fragments that apply to the runtime type into its list of field nodes."""
         found: list[FieldNode] = []
         for node in selections.selections:
             if isinstance(node, FieldNode):
@@ -163,31 +171,47 @@ class Executor:
             else:
                 continue
             condition = fragment.type_condition.name.value if fragment.type_condition else None
-            if applies(target, condition):
-                found.extend(self.fields(target, fragment.selection_set))
+            if self.applies(runtime, condition):
+                found.extend(self.fields(runtime, fragment.selection_set))
         return found
 
-    def field(self, target: Any, name: str, args: dict[str, Any]) -> Any:
-        if name == "__typename":
-            return typename(target)
-        if isinstance(target, dict):
-            return target.get(name)
-        return target.resolve(name, args)
+    def applies(self, runtime: GraphQLObjectType, condition: str | None) -> bool:
+        if condition is None or condition == runtime.name:
+            return True
+        wanted = self.schema.get_type(condition)
+        return is_abstract_type(wanted) and self.schema.is_sub_type(wanted, runtime)
 
-    def complete(self, value: Any, node: FieldNode, path: list[Any]) -> Any:
-        if value is None or node.selection_set is None:
+    def complete(self, value: Any, type_: GraphQLOutputType, node: FieldNode, path: list[Any]) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        if value is None or is_leaf_type(type_):
             return value
-        if isinstance(value, list):
-            return [self.complete(item, node, [*path, i]) for i, item in enumerate(value)]
-        return self.select(value, node.selection_set, path)
+        if isinstance(type_, GraphQLList):
+            return [self.complete(item, type_.of_type, node, [*path, i]) for i, item in enumerate(value)]
+        assert node.selection_set is not None
+        runtime = type_ if isinstance(type_, GraphQLObjectType) else self.runtime_type(value, type_, path)
+        return None if runtime is None else self.select(value, runtime, node.selection_set, path)
 
+    def runtime_type(self, value: Any, abstract: Any, path: list[Any]) -> GraphQLObjectType | None:
+        """The object type of a value in an interface- or union-typed field (its `typename`)."""
+        name = value.get("__typename") if isinstance(value, dict) else value.typename
+        found = self.schema.get_type(name or "")
+        if isinstance(found, GraphQLObjectType) and self.schema.is_sub_type(abstract, found):
+            return found
+        print(f"fakehub: graphql value of type {name!r} cannot be a {abstract.name}", file=sys.stderr)
+        self.errors.append({"type": "INTERNAL", "message": f"fakehub: {name!r} is not a {abstract.name}", "path": path})
+        return None
 
-def typename(target: Any) -> str:
-    return target.get("__typename", "Object") if isinstance(target, dict) else target.typename
-
-
-def applies(target: Any, condition: str | None) -> bool:
-    if condition is None or condition == typename(target):
-        return True
-    implements = () if isinstance(target, dict) else target.implements
-    return condition in implements or condition not in CONCRETE
+    def introspect(self, node: FieldNode, key: str) -> Any:
+        """`__schema` / `__type` answered by graphql-core from the real schema, fragments and variables included."""
+        operation = OperationDefinitionNode(
+            operation=OperationType.QUERY,
+            variable_definitions=self.operation.variable_definitions,
+            selection_set=SelectionSetNode(selections=(node,)),
+        )
+        document = DocumentNode(definitions=(operation, *self.fragments.values()))
+        answer = execute(self.schema, document, variable_values=self.raw_variables)
+        assert not isinstance(answer, Awaitable)
+        if answer.errors:  # a validated introspection field does not fail; should one, say so like GitHub
+            self.errors.extend({"message": e.message, "path": e.path} for e in answer.errors)
+        return (answer.data or {}).get(key)

@@ -7,23 +7,8 @@ from typing import Any
 
 from .calls import Call
 from .gql_exec import Connection, GqlError, Obj
-from .models import Comment, Commit, Issue, Label, Release, Repo, User
+from .models import Comment, Commit, Issue, Job, Label, Release, Repo, User, WorkflowRun
 
-ISSUE_IFACES = (
-    "Node",
-    "Assignable",
-    "Closable",
-    "Comment",
-    "Labelable",
-    "Lockable",
-    "Reactable",
-    "RepositoryNode",
-    "Subscribable",
-    "UniformResourceLocatable",
-    "Updatable",
-    "UpdatableComment",
-    "IssueOrPullRequest",
-)
 ORDER_KEYS: dict[str, Callable[[Any], Any]] = {
     "CREATED_AT": lambda r: r.created_at,
     "UPDATED_AT": lambda r: r.updated_at,
@@ -46,8 +31,6 @@ def enum_states(item: Issue) -> str:
 
 
 class Actor(Obj):
-    implements = ("Actor", "Node", "Assignee", "RequestedReviewer", "RepositoryOwner", "UniformResourceLocatable")
-
     def __init__(self, call: Call, user: User) -> None:
         super().__init__(
             login=user.login,
@@ -81,7 +64,6 @@ def actor(call: Call, login: str | None) -> Actor | None:
 
 class LabelObj(Obj):
     typename = "Label"
-    implements = ("Node",)
 
     def __init__(self, call: Call, repo: Repo, label: Label) -> None:
         super().__init__(
@@ -98,7 +80,6 @@ class LabelObj(Obj):
 
 class CommentObj(Obj):
     typename = "IssueComment"
-    implements = ("Node", "Comment", "Reactable", "Minimizable", "Deletable", "Updatable", "UpdatableComment")
 
     def __init__(self, call: Call, repo: Repo, comment: Comment) -> None:
         super().__init__(
@@ -124,8 +105,6 @@ class CommentObj(Obj):
 
 class IssueObj(Obj):
     """An issue or a pull request (the typename follows the record)."""
-
-    implements = ISSUE_IFACES
 
     def __init__(self, call: Call, repo: Repo, issue: Issue) -> None:
         kind = "pull" if issue.pull else "issues"
@@ -274,13 +253,12 @@ def pull_values(call: Call, repo: Repo, issue: Issue) -> dict[str, Any]:
         "permalink": f"{call.web_base}/{repo.full_name}/pull/{issue.number}",
         "baseRef": {"__typename": "Ref", "name": info.base_ref, "branchProtectionRule": None},
         "headRef": {"__typename": "Ref", "name": info.head_ref},
-        "statusCheckRollup": None,
+        "statusCheckRollup": rollup(call, repo, info.head_sha),
     }
 
 
 class ReleaseObj(Obj):
     typename = "Release"
-    implements = ("Node", "UniformResourceLocatable", "Reactable")
 
     def __init__(self, call: Call, repo: Repo, release: Release, latest: bool) -> None:
         super().__init__(
@@ -305,9 +283,84 @@ class ReleaseObj(Obj):
         return Connection([], args, "ReleaseAssetConnection")
 
 
+class CheckRunObj(Obj):
+    """One job of a workflow run, as the check run GitHub Actions reports on the run's head commit."""
+
+    typename = "CheckRun"
+
+    def __init__(self, call: Call, repo: Repo, run: WorkflowRun, job: Job) -> None:
+        super().__init__(
+            id=f"CR_{job.id}",
+            databaseId=job.id,
+            name=job.name,
+            status=job.status.upper(),
+            conclusion=job.conclusion.upper() if job.conclusion else None,
+            startedAt=job.started_at,
+            completedAt=job.completed_at,
+            detailsUrl=f"{call.web_base}/{repo.full_name}/actions/runs/{run.id}/job/{job.id}",
+            url=f"{call.web_base}/{repo.full_name}/runs/{job.id}",
+            title=None,
+            summary=None,
+            text=None,
+            checkSuite={
+                "__typename": "CheckSuite",
+                "workflowRun": {
+                    "__typename": "WorkflowRun",
+                    "databaseId": run.id,
+                    "event": run.event,
+                    "runNumber": run.run_number,
+                    "url": f"{call.web_base}/{repo.full_name}/actions/runs/{run.id}",
+                    "workflow": {"__typename": "Workflow", "name": run.name},
+                },
+            },
+        )
+
+    def f_isRequired(self, **_: Any) -> bool:
+        return False
+
+
+class RollupObj(Obj):
+    """A commit's statusCheckRollup: the check runs of the workflow runs on it (no commit statuses)."""
+
+    typename = "StatusCheckRollup"
+
+    def __init__(self, checks: list[CheckRunObj]) -> None:
+        conclusions = [c.values["conclusion"] for c in checks]
+        state = (
+            "PENDING"
+            if None in conclusions
+            else "FAILURE"
+            if any(c in ("FAILURE", "TIMED_OUT", "CANCELLED", "STARTUP_FAILURE") for c in conclusions)
+            else "SUCCESS"
+        )
+        super().__init__(state=state)
+        self.checks = checks
+
+    def f_contexts(self, **args: Any) -> Connection:
+        counts: dict[str, int] = {}
+        for check in self.checks:
+            key = check.values["conclusion"] or check.values["status"]
+            counts[key] = counts.get(key, 0) + 1
+        by_state = [{"__typename": "CheckRunStateCount", "state": k, "count": v} for k, v in sorted(counts.items())]
+        return Connection(
+            list(self.checks),
+            args,
+            "StatusCheckRollupContextConnection",
+            checkRunCount=len(self.checks),
+            checkRunCountsByState=by_state,
+            statusContextCount=0,
+            statusContextCountsByState=[],
+        )
+
+
+def rollup(call: Call, repo: Repo, sha: str) -> RollupObj | None:
+    """None when no workflow ran on the commit (GitHub's answer for a commit without checks)."""
+    checks = [CheckRunObj(call, repo, run, job) for run in repo.runs if run.head_sha == sha for job in run.jobs]
+    return RollupObj(checks) if checks else None
+
+
 class CommitObj(Obj):
     typename = "Commit"
-    implements = ("Node", "GitObject", "UniformResourceLocatable")
 
     def __init__(self, call: Call, repo: Repo, commit: Commit) -> None:
         person = {
@@ -329,7 +382,7 @@ class CommitObj(Obj):
             author=person,
             committer=person,
             url=f"{call.web_base}/{repo.full_name}/commit/{commit.sha}",
-            statusCheckRollup=None,
+            statusCheckRollup=rollup(call, repo, commit.sha),
         )
 
     def f_authors(self, **args: Any) -> Connection:
@@ -338,7 +391,6 @@ class CommitObj(Obj):
 
 class RepoObj(Obj):
     typename = "Repository"
-    implements = ("Node", "RepositoryInfo", "Starrable", "Subscribable", "UniformResourceLocatable")
 
     def __init__(self, call: Call, repo: Repo) -> None:
         url = f"{call.web_base}/{repo.full_name}"

@@ -7,11 +7,12 @@ from typing import Any
 
 from graphql import GraphQLError, parse
 
+from . import descriptions
 from .calls import ApiError, Call, Reply
 from .gql_exec import Connection, Executor, GqlError, Obj
 from .gql_mutations import MutationRoot
 from .gql_objects import CommentObj, IssueObj, LabelObj, ReleaseObj, RepoObj, actor
-from .gql_schema import type_info
+from .gql_validate import Rejected, prepare
 from .models import Comment, Issue, Label, Release, User
 from .store import NotFound
 
@@ -21,7 +22,7 @@ def operation_name(body: bytes) -> str | None:
     try:
         payload = json.loads(body)
         if payload.get("operationName"):
-            return payload["operationName"]
+            return str(payload["operationName"])
         for definition in parse(payload["query"]).definitions:
             name = getattr(definition, "name", None)
             if hasattr(definition, "operation"):
@@ -31,21 +32,42 @@ def operation_name(body: bytes) -> str | None:
     return None
 
 
-def execute(call: Call) -> Reply:
-    payload = call.json()
+def operation_type(body: bytes) -> str | None:
+    """The type of the operation a GraphQL request would run ("query", "mutation", "subscription"), for
+    the request log; None when the request would run nothing (not JSON, no document, a syntax error,
+    no operation matching `operationName`)."""
     try:
-        document = parse(payload.get("query") or "")
-        executor = Executor(document, payload.get("operationName"), payload.get("variables") or {})
-    except GraphQLError as exc:
-        return Reply(200, {"errors": [{"message": exc.message, "type": "PARSE_ERROR"}]})
-    except GqlError as exc:
-        return Reply(200, {"errors": [{"message": exc.message, "type": exc.type}]})
-    if executor.operation.operation.value == "mutation":
+        payload = json.loads(body)
+        wanted = payload.get("operationName")
+        operations = [d for d in parse(payload["query"]).definitions if hasattr(d, "operation")]
+    except (ValueError, KeyError, TypeError, AttributeError, GraphQLError):
+        return None
+    for definition in operations:
+        if not wanted and len(operations) == 1 or (definition.name and definition.name.value == wanted):
+            return str(definition.operation.value)
+    return None
+
+
+def execute(call: Call) -> Reply:
+    """Validate the document against github.com's schema as GitHub does, then run it over the store."""
+    payload = call.json()
+    schema = descriptions.graphql_schema()
+    variables = payload.get("variables") or {}
+    if not isinstance(variables, dict):
+        return Reply(200, {"errors": [{"message": "Variables are invalid JSON."}]})
+    try:
+        document, operation, coerced = prepare(
+            schema, str(payload.get("query") or ""), payload.get("operationName"), variables
+        )
+    except Rejected as exc:
+        return Reply(200, {"errors": exc.errors})
+    if operation.operation.value == "mutation":
         if call.viewer is None:
             raise ApiError(401, "This endpoint requires you to be authenticated.")
         root: Obj = MutationRoot(call)
     else:
         root = QueryRoot(call)
+    executor = Executor(schema, document, operation, coerced, variables)
     data = executor.run(root)
     return Reply(200, {"data": data, "errors": executor.errors} if executor.errors else {"data": data})
 
@@ -111,19 +133,6 @@ class QueryRoot(Obj):
             "cost": 1,
             "resetAt": "2099-01-01T00:00:00Z",
             "nodeCount": 0,
-        }
-
-    def f___type(self, name: str) -> dict[str, Any] | None:
-        return type_info(name)
-
-    def f___schema(self) -> dict[str, Any]:
-        return {
-            "__typename": "__Schema",
-            "queryType": {"name": "Query"},
-            "mutationType": {"name": "Mutation"},
-            "subscriptionType": None,
-            "types": [],
-            "directives": [],
         }
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from . import descriptions
 from .models import User
 from .seed import seed
 from .server import HubServer
@@ -52,13 +53,20 @@ class FakeHub:
     mode="tls": HTTPS with a throwaway CA (gh sees an enterprise host `localhost:PORT`).
     mode="plain": HTTP; gh uses host `github.localhost` through us as its HTTP proxy.
     state_dir: where the CA certificate and default gh homes go (a temp dir, removed on close, if None).
+    record: keep every whole exchange in memory for `exchanges()` (the contract tests check them).
     """
 
     def __init__(
-        self, mode: str = "tls", latency_ms: float = 0, state_dir: str | Path | None = None, port: int = 0
+        self,
+        mode: str = "tls",
+        latency_ms: float = 0,
+        state_dir: str | Path | None = None,
+        port: int = 0,
+        record: bool = False,
     ) -> None:
         if mode not in ("tls", "plain"):
             raise ValueError(f"mode must be 'tls' or 'plain', not {mode!r}")
+        descriptions.require()  # fail here, clearly, rather than with a 500 on the first GraphQL request
         self.mode = mode
         self._own_dir = state_dir is None
         self.state_dir = Path(state_dir or tempfile.mkdtemp(prefix="fakehub-"))
@@ -68,7 +76,7 @@ class FakeHub:
         self.default_token = "ghp_" + secrets.token_hex(18)
         self.add_user("octocat", self.default_token)
         self._ca = TestCA(self.state_dir) if mode == "tls" else None
-        self._server = HubServer(mode, self.state, self._ca.server_context() if self._ca else None, port)
+        self._server = HubServer(mode, self.state, self._ca.server_context() if self._ca else None, port, record)
         self._thread: threading.Thread | None = None
         self.set_latency(latency_ms)
 
@@ -157,6 +165,14 @@ class FakeHub:
 
     def clear_requests(self) -> None:
         self._server.clear_requests()
+
+    def exchanges(self) -> list[dict[str, Any]]:
+        """Whole exchanges (request headers and body, status, response headers and body) of a hub made with
+        `record=True`, for checks against GitHub's published descriptions; never the Authorization header."""
+        if self._server.exchanges is None:
+            raise RuntimeError("this hub does not record exchanges: FakeHub(record=True)")
+        with self._server.log_lock:
+            return list(self._server.exchanges)
 
     def upstream_count(self, path_prefix: str | None = None) -> int:
         """How many API requests were served (whose path starts with `path_prefix`; `/api/v3` is optional)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 
 def iso(moment: datetime) -> str:
@@ -103,7 +104,7 @@ class Issue:
     closed_at: str | None = None
     locked: bool = False
     pull: PullInfo | None = None
-    agent_assignments: list[dict] = field(default_factory=list)
+    agent_assignments: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def node_id(self) -> str:
@@ -152,7 +153,7 @@ class Job:
     conclusion: str | None
     started_at: str
     completed_at: str | None
-    steps: list[dict] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

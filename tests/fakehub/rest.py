@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
-import time
 import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from . import render
+from . import openapi, render
 from .calls import ApiError, Call, Reply, invalid, not_found
 from .models import Issue, Repo, now
-from .store import NotFound
+from .repo_search import search_repos
+from .store import NotFound, Store
 
 Handler = Callable[..., Reply]
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+BY_ID = re.compile(r"^/repositories/(?P<id>\d+)(?P<rest>/.*)?$")
+#: A label colour as GitHub takes it: six hex digits, without the `#`.
+COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
 
 
 def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
@@ -33,9 +37,17 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
 def dispatch(call: Call) -> Reply | None:
     """Answer a REST call, or None when no route matches (the server logs those to find gaps)."""
     method = "GET" if call.method == "HEAD" else call.method
+    by_id = BY_ID.match(call.path)
+    if by_id:  # GitHub's rename-proof form of repository routes, which its Link headers use
+        found_repo = next((r for r in call.store.repos.values() if r.id == int(by_id["id"])), None)
+        if found_repo is None:
+            raise not_found()
+        call.path = f"/repos/{found_repo.full_name}{by_id['rest'] or ''}"
     for verb, pattern, handler in ROUTES:
         found = pattern.match(call.path)
         if verb == method and found:
+            if method in ("POST", "PATCH", "PUT") and call.body.strip():
+                openapi.check_body(method, call.path, call.json())
             try:
                 return handler(call, **found.groupdict())
             except NotFound as exc:
@@ -86,9 +98,12 @@ def find_pull(repo: Repo, number: str) -> Issue:
 
 def by_sort(call: Call, items: list[Issue], direction: str | None = None) -> list[Issue]:
     """The `sort` (created, updated, comments) and `direction` query parameters of issue lists."""
-    key = {"updated": lambda i: i.updated_at, "comments": lambda i: len(i.comments)}.get(
-        call.query.get("sort", "created"), lambda i: i.created_at
-    )
+    keys: dict[str, Callable[[Issue], Any]] = {
+        "created": lambda i: i.created_at,
+        "updated": lambda i: i.updated_at,
+        "comments": lambda i: len(i.comments),
+    }
+    key = keys.get(call.query.get("sort", "created"), keys["created"])
     descending = (direction or call.query.get("direction", "desc")) == "desc"
     return sorted(items, key=lambda i: (key(i), i.number), reverse=descending)
 
@@ -102,17 +117,52 @@ def state_filter(call: Call, items: list[Issue]) -> list[Issue]:
 @route("GET", r"")
 def api_root(call: Call) -> Reply:
     """gh auth status probes the root for the token's scopes (sent as X-OAuth-Scopes on every reply)."""
-    return Reply(
-        200,
-        {"current_user_url": f"{call.api_base}/user", "repository_url": f"{call.api_base}/repos/{{owner}}/{{repo}}"},
-    )
+    return Reply(200, {key: call.api_base + path for key, path in ROOT_URLS.items()})
+
+
+#: The API root's hypermedia index, as api.github.com lists it.
+ROOT_URLS = {
+    "current_user_url": "/user",
+    "current_user_authorizations_html_url": "/settings/connections/applications{/client_id}",
+    "authorizations_url": "/authorizations",
+    "code_search_url": "/search/code?q={query}{&page,per_page,sort,order}",
+    "commit_search_url": "/search/commits?q={query}{&page,per_page,sort,order}",
+    "emails_url": "/user/emails",
+    "emojis_url": "/emojis",
+    "events_url": "/events",
+    "feeds_url": "/feeds",
+    "followers_url": "/user/followers",
+    "following_url": "/user/following{/target}",
+    "gists_url": "/gists{/gist_id}",
+    "hub_url": "/hub",
+    "issue_search_url": "/search/issues?q={query}{&page,per_page,sort,order}",
+    "issues_url": "/issues",
+    "keys_url": "/user/keys",
+    "label_search_url": "/search/labels?q={query}&repository_id={repository_id}{&page,per_page}",
+    "notifications_url": "/notifications",
+    "organization_url": "/orgs/{org}",
+    "organization_repositories_url": "/orgs/{org}/repos{?type,page,per_page,sort}",
+    "organization_teams_url": "/orgs/{org}/teams",
+    "public_gists_url": "/gists/public",
+    "rate_limit_url": "/rate_limit",
+    "repository_url": "/repos/{owner}/{repo}",
+    "repository_search_url": "/search/repositories?q={query}{&page,per_page,sort,order}",
+    "current_user_repositories_url": "/user/repos{?type,page,per_page,sort}",
+    "starred_url": "/user/starred{/owner}{/repo}",
+    "starred_gists_url": "/gists/starred",
+    "topic_search_url": "/search/topics?q={query}{&page,per_page}",
+    "user_url": "/users/{user}",
+    "user_organizations_url": "/user/orgs",
+    "user_repositories_url": "/users/{user}/repos{?type,page,per_page,sort}",
+    "user_search_url": "/search/users?q={query}{&page,per_page,sort,order}",
+}
 
 
 @route("GET", r"/user")
 def get_viewer(call: Call) -> Reply:
     if call.viewer is None:
         raise ApiError(401, "Requires authentication")
-    return Reply(200, render.user(call, call.store.user(call.viewer)))
+    return Reply(200, render.profile(call, call.store.user(call.viewer), private=True))
 
 
 @route("GET", r"/users/(?P<login>[^/]+)")
@@ -120,16 +170,14 @@ def get_user(call: Call, login: str) -> Reply:
     account = call.store.users.get(login.lower())
     if account is None:
         raise not_found()
-    return Reply(200, render.user(call, account))
+    return Reply(200, render.profile(call, account, private=False))
 
 
 @route("GET", r"/rate_limit")
 def rate_limit(call: Call) -> Reply:
-    reset = int(time.time()) + 3600
-    core = {"limit": 5000, "remaining": 5000, "used": 0, "reset": reset}
-    return Reply(
-        200, {"resources": {"core": core, "search": dict(core, limit=30, remaining=30), "graphql": core}, "rate": core}
-    )
+    """The same counts the x-ratelimit-* headers carry (this request itself is free, as on GitHub)."""
+    resources = call.quota.snapshot(call.viewer)
+    return Reply(200, {"resources": resources, "rate": resources["core"]})
 
 
 @route("GET", r"/meta")
@@ -142,15 +190,16 @@ def search_issues(call: Call) -> Reply:
     hits = call.store.search_issues(call.query.get("q", ""), call.viewer)
     if call.query.get("sort") in ("created", "updated", "comments"):
         hits = by_sort(call, hits, direction=call.query.get("order", "desc"))
-    page = paginate(call, hits, lambda i: render.issue(call, call.store.get_repo(i.repo), i))
-    page.body = {"total_count": len(hits), "incomplete_results": False, "items": page.body}
+    page = paginate(call, hits, lambda i: dict(render.issue(call, call.store.get_repo(i.repo), i), score=1.0))
+    page.body = {"total_count": len(hits), "incomplete_results": False, "items": page.body, "search_type": "lexical"}
     return page
 
 
 # -- repositories --------------------------------------------------------------
 @route("GET", r"{REPO}")
 def get_repo(call: Call, owner: str, name: str) -> Reply:
-    return Reply(200, render.repo(call, visible_repo(call, owner, name)))
+    # Only the full repository carries a clone token (null unless the viewer may clone a private repo).
+    return Reply(200, dict(render.repo(call, visible_repo(call, owner, name)), temp_clone_token=None))
 
 
 @route("GET", r"{REPO}/readme")
@@ -159,18 +208,45 @@ def get_readme(call: Call, owner: str, name: str) -> Reply:
     if repo.readme is None:
         raise not_found()
     content = base64.b64encode(repo.readme.encode()).decode()
+    sha = hashlib.sha1(b"blob %d\0" % len(repo.readme.encode()) + repo.readme.encode()).hexdigest()
+    links = {
+        "self": f"{call.api_base}/repos/{repo.full_name}/contents/README.md?ref={repo.default_branch}",
+        "git": f"{call.api_base}/repos/{repo.full_name}/git/blobs/{sha}",
+        "html": f"{call.web_base}/{repo.full_name}/blob/{repo.default_branch}/README.md",
+    }
     return Reply(
         200,
         {
             "name": "README.md",
             "path": "README.md",
+            "sha": sha,
             "type": "file",
             "encoding": "base64",
             "content": content,
-            "size": len(repo.readme),
-            "html_url": f"{call.web_base}/{repo.full_name}/blob/{repo.default_branch}/README.md",
+            "size": len(repo.readme.encode()),
+            "url": links["self"],
+            "git_url": links["git"],
+            "html_url": links["html"],
+            "download_url": f"{call.web_base}/{repo.full_name}/raw/{repo.default_branch}/README.md",
+            "_links": links,
         },
     )
+
+
+@route("GET", r"/search/repositories")
+def search_repositories(call: Call) -> Reply:
+    hits = search_repos(call.store, call.query.get("q", ""), call.viewer)
+    if call.query.get("sort") in ("stars", "forks", "updated"):
+        attr = {"stars": "stars", "forks": "forks", "updated": "updated_at"}[call.query["sort"]]
+        hits = sorted(hits, key=lambda r: (getattr(r, attr), r.id), reverse=call.query.get("order", "desc") == "desc")
+    page = paginate(call, hits, lambda r: search_hit(call, r))
+    page.body = {"total_count": len(hits), "incomplete_results": False, "items": page.body}
+    return page
+
+
+def search_hit(call: Call, repo: Repo) -> dict[str, Any]:
+    """A repo-search-result-item: the repository with a score."""
+    return dict(render.repo(call, repo), score=1.0)
 
 
 # -- issues --------------------------------------------------------------------
@@ -187,15 +263,29 @@ def list_issues(call: Call, owner: str, name: str) -> Reply:
     return paginate(call, by_sort(call, items), lambda i: render.issue(call, repo, i))
 
 
+TEXT_LIMITS = {"title": 256, "body": 65_536}  # GitHub's, in characters, for issues, pulls and comments
+
+
+def check_text_limits(resource: str, data: dict[str, Any]) -> None:
+    """Past GitHub's limits, its answer: 422 with a custom validation error naming the field."""
+    for field_name, limit in TEXT_LIMITS.items():
+        value = data.get(field_name)
+        if isinstance(value, str) and len(value) > limit:
+            message = f"{field_name} is too long (maximum is {limit} characters)"
+            error = {"resource": resource, "code": "custom", "field": field_name, "message": message}
+            raise ApiError(422, "Validation Failed", errors=[error])
+
+
 @route("POST", r"{REPO}/issues")
 def create_issue(call: Call, owner: str, name: str) -> Reply:
     repo = writable_repo(call, owner, name)
     data = call.json()
     if not data.get("title"):
         raise invalid("Issue", "title")
+    check_text_limits("Issue", data)
     item = call.store.add_issue(
         repo.full_name,
-        data["title"],
+        str(data["title"]),  # the schema also takes a number; GitHub stores the text
         data.get("body") or "",
         author=call.viewer or "ghost",
         labels=data.get("labels") or [],
@@ -220,9 +310,10 @@ def update_issue(call: Call, owner: str, name: str, number: str) -> Reply:
 
 def apply_issue_edit(call: Call, repo: Repo, item: Issue, data: dict[str, Any]) -> None:
     """The PATCH semantics shared by issues and pulls: only the given fields change."""
+    check_text_limits("PullRequest" if item.pull else "Issue", data)
     for key in ("title", "body"):
         if key in data:
-            setattr(item, key, data[key] or "")
+            setattr(item, key, "" if data[key] is None else str(data[key]))
     if "labels" in data:
         item.labels = [
             call.store.ensure_label(repo.full_name, n if isinstance(n, str) else n["name"]).name for n in data["labels"]
@@ -268,6 +359,7 @@ def create_comment(call: Call, owner: str, name: str, number: str) -> Reply:
     body = call.json().get("body")
     if not body:
         raise invalid("IssueComment", "body")
+    check_text_limits("IssueComment", {"body": body})
     item = call.store.add_comment(repo.full_name, int(number), body, author=call.viewer or "ghost")
     return Reply(201, render.comment(call, repo, item))
 
@@ -285,6 +377,7 @@ def update_comment(call: Call, owner: str, name: str, comment_id: str) -> Reply:
     body = call.json().get("body")
     if not body:
         raise invalid("IssueComment", "body")
+    check_text_limits("IssueComment", {"body": body})
     item.body, item.updated_at = body, now()
     return Reply(200, render.comment(call, repo, item))
 
@@ -311,9 +404,14 @@ def create_label(call: Call, owner: str, name: str) -> Reply:
     data = call.json()
     if not data.get("name"):
         raise invalid("Label", "name")
+    color = data.get("color") or "ededed"
+    if not isinstance(color, str) or not COLOR.match(color.removeprefix("#")):
+        raise invalid("Label", "color", "invalid")
+    if len(data.get("description") or "") > 100:
+        raise invalid("Label", "description", "invalid")
     try:
         item = call.store.add_label(
-            repo.full_name, data["name"], (data.get("color") or "ededed").lstrip("#"), data.get("description") or ""
+            repo.full_name, data["name"], color.removeprefix("#"), data.get("description") or ""
         )
     except ValueError as exc:
         raise invalid("Label", "name", "already_exists") from exc
@@ -329,7 +427,7 @@ def list_pulls(call: Call, owner: str, name: str) -> Reply:
         items = [i for i in items if i.pull and i.pull.head_ref == call.query["head"].split(":")[-1]]
     if "base" in call.query:
         items = [i for i in items if i.pull and i.pull.base_ref == call.query["base"]]
-    return paginate(call, by_sort(call, items), lambda i: render.pull(call, repo, i))
+    return paginate(call, by_sort(call, items), lambda i: render.pull_simple(call, repo, i))
 
 
 @route("POST", r"{REPO}/pulls")
@@ -365,7 +463,10 @@ def get_pull(call: Call, owner: str, name: str, number: str) -> Reply:
     repo = visible_repo(call, owner, name)
     item = find_pull(repo, number)
     if "diff" in call.accept or "patch" in call.accept:
-        return Reply(200, fake_diff(item).encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        media = "diff" if "diff" in call.accept else "patch"
+        return Reply(
+            200, fake_diff(item).encode(), {"Content-Type": f"application/vnd.github.v3.{media}; charset=utf-8"}
+        )
     return Reply(200, render.pull(call, repo, item))
 
 
@@ -484,9 +585,15 @@ def get_job(call: Call, owner: str, name: str, job_id: str) -> Reply:
 
 @route("GET", r"{REPO}/actions/runs/(?P<run_id>\d+)/logs")
 def run_logs(call: Call, owner: str, name: str, run_id: str) -> Reply:
-    """The log archive: one text file per step under a folder per job, plus one whole-job file each."""
+    """GitHub answers 302 to a short-lived download URL off the API (fakehub's `/_fakehub/run-logs/...`)."""
     repo = visible_repo(call, owner, name)
-    parent = call.store.find_run(repo.full_name, int(run_id))
+    call.store.find_run(repo.full_name, int(run_id))
+    return Reply(302, None, {"Location": f"{call.files_base}/_fakehub/run-logs/{repo.full_name}/{run_id}"})
+
+
+def log_archive(store: Store, full_name: str, run_id: int) -> bytes:
+    """The log archive: one text file per step under a folder per job, plus one whole-job file each."""
+    parent = store.find_run(full_name, run_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for index, item in enumerate(parent.jobs):
@@ -497,13 +604,35 @@ def run_logs(call: Call, owner: str, name: str, run_id: str) -> Reply:
             for step in item.steps:
                 archive.writestr(f"{item.name}/{step['number']}_{step['name']}.txt", lines[step["number"]])
             archive.writestr(f"{index}_{item.name}.txt", "".join(lines.values()))
-    return Reply(200, buffer.getvalue(), {"Content-Type": "application/zip"})
+    return buffer.getvalue()
 
 
 @route("GET", r"{REPO}/actions/runs/(?P<run_id>\d+)/artifacts")
 def list_artifacts(call: Call, owner: str, name: str, run_id: str) -> Reply:
     visible_repo(call, owner, name)
     return Reply(200, {"total_count": 0, "artifacts": []})
+
+
+@route("GET", r"{REPO}/commits/(?P<ref>[^/]+)/check-runs")
+def list_check_runs(call: Call, owner: str, name: str, ref: str) -> Reply:
+    """The check runs on a commit: the jobs of the workflow runs whose head it is (newest run first)."""
+    repo = visible_repo(call, owner, name)
+    sha = repo.commits[0].sha if ref in (repo.default_branch, "HEAD") and repo.commits else ref.lower()
+    pairs = [(job, run) for run in repo.runs if run.head_sha == sha for job in run.jobs]
+    if call.query.get("check_name"):
+        pairs = [(job, run) for job, run in pairs if job.name == call.query["check_name"]]
+    if call.query.get("status"):
+        pairs = [(job, run) for job, run in pairs if job.status == call.query["status"]]
+    page = paginate(call, pairs, lambda pair: render.check_run(call, repo, *pair))
+    page.body = {"total_count": len(pairs), "check_runs": page.body}
+    return page
+
+
+@route("GET", r"{REPO}/check-runs/(?P<job_id>\d+)")
+def get_check_run(call: Call, owner: str, name: str, job_id: str) -> Reply:
+    repo = visible_repo(call, owner, name)
+    item = call.store.find_job(repo.full_name, int(job_id))
+    return Reply(200, render.check_run(call, repo, item, call.store.find_run(repo.full_name, item.run_id)))
 
 
 @route("GET", r"{REPO}/check-runs/(?P<job_id>\d+)/annotations")

@@ -4,6 +4,7 @@ auth, injected latency/outages/rate limits, ETags, rate-limit headers and the re
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import ssl
 import sys
@@ -15,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, graphql_api, rest
+from . import control, graphql_api, recorder, rest
 from .calls import ApiError, Call, Reply
 from .store import Store
 
@@ -23,6 +24,8 @@ PLAIN_API_HOST = "api.github.localhost"
 RATE_LIMIT = 5000
 RATE_WINDOW_S = 3600
 OAUTH_SCOPES = "gist, read:org, repo, workflow"  # what gh checks for before some commands
+#: The REST API versions GitHub accepts in X-GitHub-Api-Version (a request without the header gets the oldest).
+API_VERSIONS = frozenset({"2022-11-28"})
 
 
 @dataclass
@@ -42,12 +45,26 @@ class Quota:
     used: dict[tuple[str | None, str], int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def spend(self, user: str | None, resource: str) -> dict[str, str]:
+    def spend(self, user: str | None, resource: str, cost: int = 1) -> dict[str, str]:
+        """Count a request (cost 0 for the free ones: 304s and /rate_limit) and return its headers."""
         with self.lock:
             if time.time() >= self.reset:
                 self.reset, self.used = int(time.time()) + RATE_WINDOW_S, {}
-            used = self.used[(user, resource)] = self.used.get((user, resource), 0) + 1
+            used = self.used[(user, resource)] = self.used.get((user, resource), 0) + cost
         return self.headers(used, resource)
+
+    def snapshot(self, user: str | None) -> dict[str, dict[str, int]]:
+        """What `GET /rate_limit` reports: per resource, the same counts the headers carry."""
+        with self.lock:
+            return {
+                resource: {
+                    "limit": RATE_LIMIT,
+                    "used": self.used.get((user, resource), 0),
+                    "remaining": max(0, RATE_LIMIT - self.used.get((user, resource), 0)),
+                    "reset": self.reset,
+                }
+                for resource in ("core", "search", "graphql")
+            }
 
     def headers(self, used: int, resource: str) -> dict[str, str]:
         return {
@@ -66,13 +83,16 @@ class HubServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, mode: str, store: Store, ssl_context: ssl.SSLContext | None, port: int = 0) -> None:
+    def __init__(
+        self, mode: str, store: Store, ssl_context: ssl.SSLContext | None, port: int = 0, record: bool = False
+    ) -> None:
         super().__init__(("127.0.0.1", port), ApiHandler)
         self.mode, self.store, self.ssl_context = mode, store, ssl_context
         self.faults = Faults()
         self.quota = Quota()
         self.log: list[dict[str, Any]] = []
         self.log_lock = threading.Lock()
+        self.exchanges: list[dict[str, Any]] | None = [] if record else None
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is None:
@@ -99,6 +119,13 @@ class HubServer(ThreadingHTTPServer):
     def clear_requests(self) -> None:
         with self.log_lock:
             self.log.clear()
+
+    def keep(self, entry: dict[str, Any]) -> None:
+        """A whole exchange, for the contract tests (see recorder.py)."""
+        if self.exchanges is not None:
+            with self.log_lock:
+                self.exchanges.append(entry)
+        recorder.FILES.write(entry)
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -177,6 +204,13 @@ class ApiHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
         return f"{scheme}://{host}/api/v3", f"{scheme}://{host}"
 
+    def files_base(self) -> str:
+        """Where redirected downloads (run logs) live: off the API, on a loopback URL gh fetches directly
+        (Go's HTTP client never sends loopback requests through its proxy)."""
+        if self.server.ssl_context is None:
+            return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"https://{self.headers.get('Host') or f'localhost:{self.server.server_address[1]}'}"
+
     def viewer(self) -> str | None:
         """The login behind the Authorization header; a token nobody owns is a 401."""
         header = self.headers.get("Authorization", "")
@@ -201,6 +235,8 @@ class ApiHandler(BaseHTTPRequestHandler):
             web_base=web_base,
             query_string=query_string,
             accept=self.headers.get("Accept", ""),
+            quota=self.server.quota,
+            files_base=self.files_base(),
         )
         faults = self.server.faults
         if faults.latency_ms:
@@ -223,6 +259,13 @@ class ApiHandler(BaseHTTPRequestHandler):
             raise ApiError(
                 429, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             )
+        version = self.headers.get("X-GitHub-Api-Version")
+        if version is not None and version not in API_VERSIONS:
+            raise ApiError(
+                400,
+                f"Unsupported 'X-GitHub-Api-Version' header: {version}. "
+                f"Supported versions are: {', '.join(sorted(API_VERSIONS))}",
+            )
         with self.server.store.lock:
             if call.path == "/graphql" and call.method == "POST":
                 return graphql_api.execute(call)
@@ -236,12 +279,10 @@ class ApiHandler(BaseHTTPRequestHandler):
         """Add caching and rate-limit headers, apply injected limits, log, send."""
         resource = "graphql" if call.path == "/graphql" else "search" if call.path.startswith("/search/") else "core"
         faults = self.server.faults
-        reply.headers.update(self.server.quota.spend(call.viewer, resource))
+        not_modified = False
         if call.viewer:
             reply.headers["X-OAuth-Scopes"] = OAUTH_SCOPES
-        if faults.rate_limited == "primary":
-            reply.headers["x-ratelimit-remaining"] = "0"
-        elif faults.rate_limited == "secondary":
+        if faults.rate_limited == "secondary":
             reply.headers["Retry-After"] = "60"
         reply.headers["X-GitHub-Request-Id"] = secrets.token_hex(8).upper()
         reply.headers["X-GitHub-Media-Type"] = "github.v3; format=json"
@@ -251,7 +292,11 @@ class ApiHandler(BaseHTTPRequestHandler):
             reply.headers["Cache-Control"] = f"{'private' if call.viewer else 'public'}, max-age=60, s-maxage=60"
             reply.headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding"
             if etag in (t.strip() for t in self.headers.get("If-None-Match", "").split(",")):
-                reply = Reply(304, None, reply.headers)
+                reply, not_modified = Reply(304, None, reply.headers), True
+        free = not_modified or call.path == "/rate_limit"  # GitHub charges neither
+        reply.headers.update(self.server.quota.spend(call.viewer, resource, cost=0 if free else 1))
+        if faults.rate_limited == "primary":
+            reply.headers["x-ratelimit-remaining"] = "0"
         self.server.record(
             {
                 "method": call.method,
@@ -259,23 +304,40 @@ class ApiHandler(BaseHTTPRequestHandler):
                 "query": call.query_string,
                 "status": reply.status,
                 "graphql_operation": graphql_api.operation_name(call.body) if call.path == "/graphql" else None,
+                "graphql_operation_type": graphql_api.operation_type(call.body) if call.path == "/graphql" else None,
                 "user": call.viewer,
                 "time": started,
             }
         )
+        if self.server.exchanges is not None or os.environ.get(recorder.ENV):
+            # Kept before sending, so that a client which has its answer finds the exchange recorded.
+            payload = b"" if reply.status == 304 else reply.payload()
+            headers = wire_headers(reply, reply.payload())
+            self.server.keep(
+                recorder.exchange(
+                    call.method, call.path, call.query_string, self.headers, call.body, reply.status, headers, payload
+                )
+            )
         self.send(reply)
 
     def send(self, reply: Reply) -> None:
         payload = reply.payload()
         self.send_response(reply.status)
-        if reply.body is not None and not isinstance(reply.body, bytes):
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        for key, value in reply.headers.items():
+        for key, value in wire_headers(reply, payload).items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD" and reply.status != 304:
             try:
                 self.wfile.write(payload)
             except (TimeoutError, BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
+
+
+def wire_headers(reply: Reply, payload: bytes) -> dict[str, str]:
+    """The headers a reply goes out with."""
+    headers: dict[str, str] = {}
+    if reply.body is not None and not isinstance(reply.body, bytes):
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    headers.update(reply.headers)
+    headers["Content-Length"] = str(len(payload))
+    return headers

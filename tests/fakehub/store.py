@@ -198,7 +198,9 @@ class Store:
                         return comment
             raise NotFound(f"comment {comment_id}")
 
-    def assign(self, full_name: str, number: int, logins: Iterable[str], agent_assignment: dict | None = None) -> Issue:
+    def assign(
+        self, full_name: str, number: int, logins: Iterable[str], agent_assignment: dict[str, Any] | None = None
+    ) -> Issue:
         """Add assignees; a Copilot-style `agent_assignment` payload is kept for tests to inspect."""
         with self.lock:
             issue = self.get_issue(full_name, number)

@@ -74,11 +74,16 @@ def test_write_invalidates_reads_of_the_same_kind(rig: GhRig) -> None:
     assert b"Fresh from a write" in after.stdout and b"Fresh from a write" not in before.stdout
 
 
-def test_write_leaves_other_kinds_cached(rig: GhRig) -> None:
-    rig.run("api", "repos/octo/hello")
-    rig.run("issue", "create", *REPO, "-t", "t", "-b", "b")
+def test_write_makes_every_read_of_its_repo_stale_and_leaves_other_repos_cached(rig: GhRig) -> None:
+    """An issue changes more than issue lists (the repo's open issue count): every read of the repo goes."""
+    before = rig.run("api", "repos/octo/hello", "--jq", ".open_issues_count")
+    rig.run("api", "repos/octo/secret")
+    assert rig.run("issue", "create", *REPO, "-t", "t", "-b", "b").returncode == 0
     rig.hub.clear_requests()
-    rig.run("api", "repos/octo/hello")
+    after = rig.run("api", "repos/octo/hello", "--jq", ".open_issues_count")
+    assert rig.calls() == 1 and int(after.stdout) == int(before.stdout) + 1
+    rig.hub.clear_requests()
+    rig.run("api", "repos/octo/secret")
     assert rig.calls() == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -185,3 +186,33 @@ def test_hit_path_imports_only_the_standard_library() -> None:
         "urllib3",
     }
     assert heavy.isdisjoint(loaded), heavy & set(loaded)
+
+
+def test_personal_reads_keep_the_identity_in_shared_keys(tmp_path: Path) -> None:
+    """`gh api user` answers differently per token: peers must not hand one user's answer to another."""
+
+    def shared(argv: list[str], token: str) -> str:
+        decision = policy.decide(argv)
+        env = {"GH_TOKEN": token, "GH_CONFIG_DIR": str(tmp_path), "GH_REPO": ""}
+        inputs = keys.build(decision, argv, env, str(tmp_path), keys.Terminal(False, False, None), "/bin/true")
+        return inputs.shared_key("namespace")
+
+    for personal in (["api", "user"], ["issue", "status", "-R", "o/r"], ["search", "issues", "--author", "@me"]):
+        assert shared(personal, "token-a") != shared(personal, "token-b"), personal
+    assert shared(["api", "repos/o/r"], "token-a") == shared(["api", "repos/o/r"], "token-b")
+
+
+def test_portable_shim_starts_the_recorded_interpreter_not_python3_on_path(tmp_path: Path, zipapps: Path) -> None:
+    """shims/gh never runs a version-manager python3 first on PATH: make zipapps recorded the real one."""
+    import subprocess
+
+    from support import REAL_GH, ROOT
+
+    trap = tmp_path / "python3"
+    trap.write_text(f"#!/bin/sh\ntouch {tmp_path / 'used'}\nexit 99\n")
+    trap.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:{Path(REAL_GH).parent}:/usr/bin:/bin", "HOME": str(tmp_path), "GH_CACHE": "0"}
+    done = subprocess.run([str(ROOT / "shims" / "gh"), "--version"], env=env, capture_output=True, timeout=60)
+    assert done.returncode == 0 and b"gh version" in done.stdout, done.stderr
+    assert not (tmp_path / "used").exists()
+    assert (zipapps / "ghcache.python").read_text().strip() == os.path.realpath(sys._base_executable)

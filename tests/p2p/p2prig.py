@@ -68,6 +68,7 @@ class Node:
             }
         )
         self.name, self.rig = name, GhRig(hub, home, env)
+        self.started = False
 
     @property
     def env(self) -> dict[str, str]:
@@ -85,6 +86,7 @@ class Node:
     def start(self) -> Node:
         done = self.ghcache("daemon", "start")
         assert done.returncode == 0, done.stderr
+        self.started = True
         return self
 
     def status(self) -> dict:
@@ -148,3 +150,67 @@ def ipfs_node(workdir: Path) -> Iterator[str]:
 
 def install_ipfs() -> None:
     subprocess.run(["bash", str(ROOT / "scripts" / "setup-ipfs.sh")], check=True, timeout=900)
+
+
+def start_mesh(hub: FakeHub, base: Path, count: int, prefix: str, bootstraps: int = 2, **settings: str) -> list[Node]:
+    """`count` daemons in one namespace: the first `bootstraps` are everyone's bootstrap peers, the
+    rest start at once; returns when every one has admitted all the others (peer exchange)."""
+    nodes = [Node(f"{prefix}{index}", hub, base, **settings) for index in range(count)]
+    try:
+        for node in nodes[:bootstraps]:
+            node.env["GH_CACHE_P2P_BOOTSTRAP"] = ",".join(seed.address for seed in nodes if seed.started)
+            node.start()
+        bootstrap = ",".join(node.address for node in nodes[:bootstraps])
+        for node in nodes[bootstraps:]:
+            node.env["GH_CACHE_P2P_BOOTSTRAP"] = bootstrap
+        in_parallel([node.start for node in nodes[bootstraps:]])
+        wait_for_mesh(nodes, 120)
+    except BaseException:
+        stop_all(nodes)
+        raise
+    return nodes
+
+
+def wait_for_mesh(nodes: list[Node], timeout: float) -> None:
+    for node in nodes:
+        wait_for(
+            lambda node=node: len(node.status().get("members", [])) >= len(nodes) - 1,
+            timeout,
+            f"{node.name} to admit its {len(nodes) - 1} peers",
+        )
+
+
+def in_parallel(calls: list, timeout: float = 300) -> list:
+    """Run the calls at once (each in a thread, released together) and return their results in order."""
+    import threading
+
+    results: list = [None] * len(calls)
+    errors: list[BaseException] = []
+    gate = threading.Barrier(len(calls)) if calls else None
+
+    def run(index: int) -> None:
+        try:
+            gate.wait(timeout)
+            results[index] = calls[index]()
+        except BaseException as error:  # handed to the caller below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    if errors:
+        raise errors[0]
+    if any(thread.is_alive() for thread in threads):
+        raise AssertionError(f"calls still running after {timeout}s")
+    return results
+
+
+def stop_all(nodes: list[Node]) -> None:
+    in_parallel([node.stop for node in nodes if node.started])
+
+
+def upstream_runs(nodes: list[Node]) -> int:
+    """How many times the shims of `nodes` ran the real gh for a read (their stats)."""
+    return sum(node.stats().get("run upstream", 0) for node in nodes)

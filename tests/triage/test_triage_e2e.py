@@ -9,7 +9,7 @@ from triage_world import REPO, World, git
 from autoheal.triage.cli import triage
 
 EXPECTED = {  # sample -> (pattern, file the fix edits, what the fixed line or file now says)
-    "missing_module": ("missing-module", "pyproject.toml", 'dependencies = ["PyYAML"]'),
+    "missing_module": ("missing-module", "pyproject.toml", 'dependencies = ["PyYAML>=0.0.0"]'),
     "missing_env": ("missing-env-var", "app.py", '_require_env("SERVICE_URL")'),
     "connection_refused": (
         "connection-refused",

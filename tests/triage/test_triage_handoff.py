@@ -76,14 +76,16 @@ def autoheal_pulls(world: World) -> list:
 
 
 @pytest.mark.parametrize("world", ["missing_module"], indirect=True)
-def test_unverifiable_fix_is_a_draft_pr_marked_unverified(world: World, monkeypatch) -> None:
-    """The dependency cannot be installed here (no wheel offline): the PR says so instead of claiming success."""
+def test_unverifiable_fix_is_an_analysis_never_a_pull_request(world: World, monkeypatch) -> None:
+    """The dependency cannot be installed here (no wheel offline): no PR, and the analysis says why."""
     monkeypatch.setenv("PIP_FIND_LINKS", str(world.root / "no-wheels"))
     number = world.crash()
+    branches = world.remote_branches()
     assert triage(issue=number, workdir=str(world.ci)) == 0
-    [pull] = autoheal_pulls(world)
-    assert pull.title.startswith("autoheal (unverified): Declare the PyYAML dependency")
-    assert "**Unverified**: the dependencies could not be installed" in pull.body and "**verified**" not in pull.body
+    assert not autoheal_pulls(world) and world.remote_branches() == branches
+    [body] = analyses(world, number)
+    assert "Pattern `missing-module` proposed: Declare the PyYAML dependency" in body
+    assert "PyYAML could not be installed" in body
 
 
 @pytest.mark.parametrize("world", ["missing_env"], indirect=True)
@@ -98,4 +100,4 @@ def test_fix_that_fails_verification_is_not_proposed(world: World) -> None:
     assert not autoheal_pulls(world)
     [body] = analyses(world, number)
     assert "Pattern `missing-env-var` proposed" in body
-    assert "**failed**: the recorded KeyError did not happen before the patch" in body
+    assert "**failed**: before the patch the reported failure did not happen" in body

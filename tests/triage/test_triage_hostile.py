@@ -48,5 +48,6 @@ def test_malformed_fingerprint_never_reaches_git(world: World, capsys) -> None:
 
     assert triage(issue=number, workdir=str(world.ci)) == 1
 
-    assert "malformed fingerprint" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the parser refuses a block whose fingerprint is not the body's marker
+    assert "malformed fingerprint" in err or "carries no autoheal report" in err
     assert world.remote_branches() == branches and not list(world.root.rglob("pwned-*"))

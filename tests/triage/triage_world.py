@@ -41,6 +41,10 @@ class World:
     root: Path
     sample: str
     branch: str
+    argv: tuple[str, ...] = ("app.py",)  # what the user runs with the venv's python
+    crash_env: tuple[tuple[str, str], ...] = ()  # extra variables of the user's environment
+    find_links: str = ""  # more wheel directories for pip (space-separated)
+    console_script: bool = False  # argv[0] is a console script of the user's venv, not a python argument
 
     @property
     def remote(self) -> Path:
@@ -66,7 +70,7 @@ class World:
             "AUTOHEAL_REPO": REPO,
             "AUTOHEAL_STATE_DIR": str(self.root / "state"),
             "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(self.root / "wheels"),
+            "PIP_FIND_LINKS": " ".join(filter(None, [str(self.root / "wheels"), self.find_links])),
             "AUTOHEAL_TIMEOUT": "20",
         }
 
@@ -79,9 +83,14 @@ class World:
             "LANG": "C.UTF-8",
             **self.env(),
             "AUTOHEAL_DELIVERY": "sync",  # filed before the program exits, so the issue is there to look at
+            **dict(self.crash_env),
         }
+        python = [] if self.console_script else [str(self.venv / "bin" / "python")]
+        command = [*python, *self.argv]
+        if self.console_script:
+            command[0] = str(self.venv / "bin" / command[0])
         done = subprocess.run(
-            [str(self.venv / "bin" / "python"), "app.py", *args],
+            [*command, *args],
             cwd=self.user,
             env=env,
             capture_output=True,

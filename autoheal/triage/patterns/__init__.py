@@ -9,13 +9,15 @@ from autoheal.report import Report
 from . import connection_refused, missing_env, missing_module, missing_output_dir
 from .fix import Fix
 
+__all__ = ["Fix", "propose"]
+
 PATTERNS = (missing_module, missing_env, connection_refused, missing_output_dir)
 
 
 def propose(report: Report, tree: Path) -> Fix | None:
     """The first pattern's fix for this crash in the checkout `tree`, or None when no pattern knows one."""
     for pattern in PATTERNS:
-        fix = pattern.propose(report, tree)
+        fix: Fix | None = pattern.propose(report, tree)
         if fix is not None:
             return fix
     return None

@@ -9,18 +9,22 @@ from pathlib import Path
 from autoheal.report import Frame, Report
 
 from ..crash import innermost_app_frame, locate
+from ..failure import same_text
 
 Span = tuple[int, int, int, int]  # lineno, col, end_lineno, end_col as ast reports them (1-based lines, byte cols)
 
 
 def current_line(text: str, frame: Frame) -> int | None:
     """Where the frame's line is in today's file: its recorded number if the text still matches,
-    else the one line equal to the recorded context; None when the code moved beyond recognition."""
+    else the one line equal to the recorded context; None when the code moved beyond recognition.
+
+    A recorded line the reporter's scrubber redacted (`token = [REDACTED]`) still matches the line of
+    the repository it came from: each `[REDACTED]` stands for any text."""
     lines = text.splitlines()
     want = (frame.context_line or "").strip()
-    if 0 < frame.lineno <= len(lines) and (not want or lines[frame.lineno - 1].strip() == want):
+    if 0 < frame.lineno <= len(lines) and (not want or same_text(want, lines[frame.lineno - 1].strip())):
         return frame.lineno
-    hits = [i + 1 for i, line in enumerate(lines) if want and line.strip() == want]
+    hits = [i + 1 for i, line in enumerate(lines) if want and same_text(want, line.strip())]
     return hits[0] if len(hits) == 1 else None
 
 

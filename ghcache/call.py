@@ -1,0 +1,51 @@
+"""One cacheable invocation, as the hit path hands it to the miss path."""
+
+from __future__ import annotations
+
+from . import invalidation
+
+TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+    from .config import Settings
+    from .decision import Decision
+    from .entry import Entry
+    from .keys import KeyInputs
+    from .tiers.local import LocalStore
+
+
+class Call:
+    """Everything known about one cacheable invocation: settings, the real gh, the decision, the key."""
+
+    __slots__ = ("settings", "real_gh", "args", "decision", "inputs", "key", "store")
+
+    def __init__(
+        self,
+        settings: Settings,
+        real_gh: str,
+        args: list[str],
+        decision: Decision,
+        inputs: KeyInputs,
+        key: str,
+        store: LocalStore,
+    ) -> None:
+        self.settings = settings
+        self.real_gh = real_gh
+        self.args = args
+        self.decision = decision
+        self.inputs = inputs
+        self.key = key
+        self.store = store
+
+    def usable(self, entry: Entry | None, now: float) -> TypeGuard[Entry]:
+        """Fresh, and fetched after the last write that could have changed it."""
+        if entry is None or not entry.fresh(now):
+            return False
+        return entry.created >= invalidation.last_write(
+            self.settings.cache_dir,
+            self.inputs.host,
+            self.inputs.repo,
+            self.decision.data_class or "api",
+            self.decision.host_wide,
+        )

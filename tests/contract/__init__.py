@@ -1,0 +1,1 @@
+"""Contract tests: fakehub's exchanges checked against GitHub's published API descriptions."""

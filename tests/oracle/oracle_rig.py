@@ -1,0 +1,157 @@
+"""Runs one generated invocation through the real gh against fakehub and records what gh did.
+
+What gh sent is read from fakehub's request log (HTTP method, GraphQL operation type), filtered by
+the worker's own user so that two workers can run at once. What else it did is recorded by
+recorders: `BROWSER`/`GH_BROWSER` point at a script that logs its arguments, a `git` first on PATH
+logs each git command before running the real git, and the working directory is compared before
+and after. stdin is /dev/null, so gh never waits for an answer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fakehub import FakeHub
+from oracle_grammar import SHA, WRITE_REPO, Case
+from support import REAL_GH
+
+from ghcache import policy
+from ghcache.decision import Decision
+
+# git commands that only look: anything else gh runs (fetch, checkout, push, clone, config set...) is an effect.
+READ_ONLY_GIT = ("remote", "rev-parse", "symbolic-ref", "status", "log", "show-ref", "for-each-ref", "version")
+TIMEOUT_S = 60
+
+
+@dataclass
+class Observation:
+    """What gh did for one invocation: the requests it sent and its other effects."""
+
+    requests: list[str] = field(default_factory=list)  # "GET /repos/o/r", "POST /graphql query"
+    effects: list[str] = field(default_factory=list)  # anything that is not a pure read
+    exit_code: int = 0
+
+
+def _recorder(path: Path, kind: str, then: str = "") -> None:
+    path.write_text(f'#!/bin/sh\nprintf "%s\\n" "{kind} $*" >> "$ORACLE_EVENTS"\n{then}')
+    path.chmod(0o755)
+
+
+def _git_effect(line: str) -> bool:
+    words = line.split()[1:]
+    while words and words[0].startswith("-"):  # `git -C dir ...`, `git -c k=v ...`
+        words = words[2:] if words[0] in ("-C", "-c") else words[1:]
+    if not words:
+        return False
+    if words[0] == "config":
+        return not any(arg.startswith(("--get", "--list", "-l")) for arg in words[1:])
+    return words[0] not in READ_ONLY_GIT
+
+
+class OracleRig:
+    """One worker: its own user, home, recorders and request-log cursor."""
+
+    def __init__(self, hub: FakeHub, work: Path, login: str) -> None:
+        self.hub = hub
+        self.login = login
+        self.work = work
+        bin_dir = work / "bin"
+        bin_dir.mkdir(parents=True)
+        _recorder(bin_dir / "browser", "browser")
+        real_git = shutil.which("git") or "/usr/bin/git"
+        _recorder(bin_dir / "git", "git", f'exec {real_git} "$@"\n')
+        home = work / "home"
+        home.mkdir()
+        token = f"oracle-token-{login}"
+        hub.add_user(login, token)
+        self.env = {**os.environ, **hub.gh_env(token=token, home=home)}
+        self.env.update(
+            {
+                "PATH": os.pathsep.join([str(bin_dir), str(Path(REAL_GH).parent), "/usr/bin", "/bin"]),
+                "BROWSER": str(bin_dir / "browser"),
+                "GH_BROWSER": str(bin_dir / "browser"),
+                "GH_REPO": "",
+            }
+        )
+        self.seen = 0
+        self.runs = 0
+
+    def materialise(self, case: Case) -> tuple[list[str], Path]:
+        """The argv with the hub's host and seeded ids filled in, and a fresh working directory."""
+        self.runs += 1
+        cwd = Path(tempfile.mkdtemp(prefix=f"case{self.runs}-", dir=self.work))
+        for name, data in case.files.items():
+            (cwd / name).write_bytes(data)
+        hello = self.hub.state.get_repo("octo/hello")
+        values = {"HOST": self.hub.host, "RUN": str(hello.runs[0].id), SHA: hello.commits[0].sha}
+        argv = []
+        for arg in case.argv:
+            for placeholder, value in values.items():
+                arg = arg.replace(placeholder, value)
+            argv.append(arg)
+        return argv, cwd
+
+    def decide(self, argv: list[str], cwd: Path) -> Decision:
+        """The policy's verdict, taken in the case's directory (it reads `@file` and `--input` there)."""
+        here = os.getcwd()
+        os.chdir(cwd)
+        try:
+            return policy.decide(argv)
+        finally:
+            os.chdir(here)
+
+    def observe(self, argv: list[str], cwd: Path) -> Observation:
+        events = cwd.parent / f"{cwd.name}.events"
+        events.touch()
+        before = {path: path.read_bytes() for path in cwd.rglob("*") if path.is_file()}
+        seen = Observation()
+        try:
+            done = subprocess.run(
+                [REAL_GH, *argv],
+                env={**self.env, "ORACLE_EVENTS": str(events)},
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=TIMEOUT_S,
+            )
+            seen.exit_code = done.returncode
+        except subprocess.TimeoutExpired:
+            seen.effects.append(f"still running after {TIMEOUT_S}s")
+        for entry in self._new_requests():
+            kind = entry.get("graphql_operation_type") if entry["path"] == "/graphql" else None
+            seen.requests.append(f"{entry['method']} {entry['path']}" + (f" {kind}" if kind else ""))
+            if entry["path"] == "/graphql" and entry["method"] == "POST":
+                if kind not in (None, "query"):
+                    seen.effects.append(f"GraphQL {kind}")
+            elif entry["method"] not in ("GET", "HEAD"):
+                seen.effects.append(f"{entry['method']} {entry['path']}")
+        for line in events.read_text().splitlines():
+            if line.startswith("browser") or (line.startswith("git") and _git_effect(line)):
+                seen.effects.append(line)
+        after = {path: path.read_bytes() for path in cwd.rglob("*") if path.is_file()}
+        for path in sorted(set(after) - set(before)) + [p for p in before if after.get(p, before[p]) != before[p]]:
+            seen.effects.append(f"wrote {path.relative_to(cwd)}")
+        return seen
+
+    def _new_requests(self) -> list[dict[str, object]]:
+        mine = [entry for entry in self.hub.requests() if entry.get("user") == self.login]
+        fresh, self.seen = mine[self.seen :], len(mine)
+        return fresh
+
+
+def seed_scratch(hub: FakeHub, logins: list[str]) -> None:
+    """The repo writes aim at, with issues, labels and a release, writable by the oracle's users."""
+    from fakehub.seed import seed_issues
+
+    state = hub.state
+    state.add_repo(WRITE_REPO, collaborators={"octocat", *logins})
+    seed_issues(state, WRITE_REPO)
+    state.ensure_label(WRITE_REPO, "bug", "d73a4a", "Something is broken")
+    state.add_release(WRITE_REPO, "v1.0.0", name="scratch v1.0.0", body="notes")
+    with state.lock:
+        state.get_repo("octo/hello").collaborators.update(logins)
