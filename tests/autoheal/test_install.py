@@ -21,6 +21,7 @@ import urllib3
 from ahtest import autoheal_cli, autoheal_issues, make_venv, run_script, tree_digest
 
 import autoheal
+import ghstyle
 from autoheal import install
 
 MODES = (install.PTH_MODE, install.SITECUSTOMIZE_MODE)
@@ -209,13 +210,14 @@ def _add_own_sitecustomize(venv: Path, source: str = OWN_SITECUSTOMIZE) -> None:
 
 
 def _build_zipapp(tmp_path: Path) -> Path:
-    """Like the project's zipapp build: autoheal plus its vendored dependencies."""
+    """Like the project's zipapp build: autoheal, the shared command-line package and the vendored dependencies."""
     staging = tmp_path / "staging"
-    for module in (autoheal, argh, urllib3, platformdirs):
+    for module in (autoheal, ghstyle, argh, urllib3, platformdirs):
         source = Path(module.__file__).parent
         shutil.copytree(source, staging / source.name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(staging / "autoheal" / "__main__.py", staging / "__main__.py")  # as the build does: exit statuses
     target = tmp_path / "autoheal.pyz"
-    zipapp.create_archive(staging, target, main="autoheal.cli:main")
+    zipapp.create_archive(staging, target)
     return target
 
 
