@@ -1,6 +1,9 @@
-"""One cacheable invocation, as the hit path hands it to the miss path."""
+"""What the hit path hands to the miss path: one cacheable invocation (Call), and the two ways the
+shim prints on its own, a replayed entry byte for byte and a one-line notice."""
 
 from __future__ import annotations
+
+import os
 
 from . import invalidation
 
@@ -49,3 +52,25 @@ class Call:
             self.decision.data_class or "api",
             self.decision.host_wide,
         )
+
+
+def warn(message: str) -> None:
+    try:
+        os.write(2, f"ghcache: {message}\n".encode())
+    except OSError:
+        pass
+
+
+def replay(entry: Entry) -> int:
+    """Write what gh printed, byte for byte and in its order; a closed pipe ends us like gh (SIGPIPE)."""
+    try:
+        for fd, data in entry.segments():
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return entry.exit_code

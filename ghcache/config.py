@@ -27,6 +27,7 @@ KNOWN = frozenset(
         "GH_CACHE_PYTHON",
         "GH_CACHE_PYZ",
         "GH_CACHE_SHIM_DIR",
+        "GH_CACHE_STEP_SUMMARY",
         "GH_CACHE_PEER_TIMEOUT_MS",
         "GH_CACHE_NOW",
         "GH_CACHE_TTL_IMMUTABLE",

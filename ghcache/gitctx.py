@@ -36,7 +36,7 @@ _UNFOLLOWED_ENV = (
 )
 
 
-class Ambiguous(Exception):
+class Ambiguous(ValueError):
     """gh's choice of repository cannot be known without running git, or gh would ask."""
 
 

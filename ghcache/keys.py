@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import gitctx
 from .digest import hexdigest
-from .gitctx import Ambiguous
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -14,7 +12,6 @@ if TYPE_CHECKING:
 
     from .decision import Decision
 
-__all__ = ["Ambiguous", "KeyInputs", "Terminal", "build", "repo_context"]
 TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
 KEY_VERSION = "ghcache-key-2"
 MACHINE_PATHS = ("GH_CONFIG_DIR",)  # left out of shared keys: paths differ between machines
@@ -177,6 +174,8 @@ def host(env: Mapping[str, str], decision: Decision | None = None) -> str:
 def normalise_repo(repo: str, default_host: str) -> str:
     """ "[HOST/]OWNER/NAME" (or a URL) -> "host/owner/name"."""
     if "://" in repo or repo.startswith("git@"):
+        from . import gitctx
+
         return gitctx.normalise_remote_url(repo) or repo.lower()
     parts = repo.strip("/").lower().split("/")
     return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
@@ -190,6 +189,8 @@ def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_promp
     gh_host = host(env, decision)
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
+    from . import gitctx  # only without -R: reading git's files is not needed otherwise
+
     if env.get("GH_REPO") and decision.honours_gh_repo:
         try:
             _repo, branch = gitctx.resolve(cwd, env)

@@ -9,10 +9,9 @@ import os
 import time
 
 from . import runner, stats
-from .call import Call
+from .call import Call, replay, warn
 from .entry import Entry, pack_order
 from .flight import SingleFlight
-from .output import replay, warn
 from .tiers.local import make_private_dirs
 from .tiers.peer import PeerStore
 

@@ -12,8 +12,7 @@ import sys
 import time
 
 from . import config, keys, policy, runner, stats
-from .call import Call
-from .output import replay, warn
+from .call import Call, replay, warn
 from .tiers.local import LocalStore
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
@@ -60,8 +59,12 @@ def _read_call(
     can_prompt = stdout_tty and os.isatty(0) and not env.get("GH_PROMPT_DISABLED")
     try:
         inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh, can_prompt)
-    except keys.Ambiguous:  # which repo gh would act on is not certain: let gh decide, uncached
-        return None
+    except ValueError as error:
+        from .gitctx import Ambiguous  # loaded already if it could have raised this
+
+        if not isinstance(error, Ambiguous):
+            raise
+        return None  # which repo gh would act on is not certain: let gh decide, uncached
     return Call(settings, real_gh, args, decision, inputs, inputs.key(), LocalStore(settings.cache_dir))
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 from . import invalidation, keys, runner, stats
+from .call import warn
 from .decision import ANY_REPO
-from .output import warn
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:

@@ -93,7 +93,16 @@ def test_request_log_has_no_tokens(gh: Gh, hub: FakeHub) -> None:
     gh("api", "user")
     log = json.dumps(hub.requests())
     assert hub.default_token not in log
-    assert set(hub.requests()[0]) == {"method", "path", "query", "status", "graphql_operation", "user", "time"}
+    assert set(hub.requests()[0]) == {
+        "method",
+        "path",
+        "query",
+        "status",
+        "graphql_operation",
+        "graphql_operation_type",
+        "user",
+        "time",
+    }
 
 
 # -- every gh command the emulator promises -------------------------------------------------------------------

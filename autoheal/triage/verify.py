@@ -109,22 +109,21 @@ def _check(
     if problem:
         return Verification("unverifiable", f"the project as it is could not be installed: {problem}")
     env = _env(report, venv, scratch)
-    argv = (
-        [str(venv / "bin" / command.argv[0]), *command.argv[1:]]
-        if command.console_script
-        else [
-            str(python),
-            *command.argv,
-        ]
-    )
+    head = [str(venv / "bin" / command.argv[0])] if command.console_script else [str(python), command.argv[0]]
+    argv = [*head, *command.argv[1:]]
     before = run(argv, command.cwd, env, timeout, scratch / "before.json")
     runs = [("before", _shown(before, command, tree, scratch))]
     different = failure.difference(report, before.crash, tree, command.cwd)
     if different:
         return Verification("failed", f"before the patch the reported failure did not happen: {different}", runs)
+    again = run(argv, command.cwd, env, timeout, scratch / "again.json")  # what the first run left must not matter
+    different = failure.difference(report, again.crash, tree, command.cwd)
+    if different:
+        runs.append(("before, again", _shown(again, command, tree, scratch)))
+        return Verification("failed", f"the failure does not happen on every run: {different}", runs)
     final, problem = _patch(fix, tree, python, layout, scratch)
     if problem or final is None:
-        return Verification("failed", f"the patched project does not install or build: {problem}", runs, final)
+        return Verification("failed", f"the patch could not be checked: {problem}", runs, final)
     after = run(argv, command.cwd, env, timeout, scratch / "after.json")
     runs.append(("after", _shown(after, command, tree, scratch)))
     if after.crash is not None:

@@ -11,17 +11,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import zipapp
 from pathlib import Path
 
-import argh
-import platformdirs
 import pytest
-import urllib3
 from ahtest import autoheal_cli, autoheal_issues, make_venv, run_script, tree_digest
 
-import autoheal
-import ghstyle
 from autoheal import install
 
 MODES = (install.PTH_MODE, install.SITECUSTOMIZE_MODE)
@@ -184,8 +178,8 @@ def test_status_shows_how_the_hook_starts_in_the_active_venv(tmp_path, env, mode
     assert json.loads(autoheal_cli(active, "status", "--json").stdout)["hook_in_active_venv"] == mode
 
 
-def test_zipapp_install_keeps_working_after_the_zipapp_is_deleted(tmp_path, hub, env):
-    pyz = _build_zipapp(tmp_path)
+def test_zipapp_install_keeps_working_after_the_zipapp_is_deleted(tmp_path, hub, env, zipapps):
+    pyz = _copy_of_zipapp(zipapps, tmp_path)
     venv = make_venv(tmp_path / "venv")
     done = subprocess.run([sys.executable, str(pyz), "install", "--venv", str(venv)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -209,15 +203,10 @@ def _add_own_sitecustomize(venv: Path, source: str = OWN_SITECUSTOMIZE) -> None:
     assert next((own.parent / "__pycache__").glob("sitecustomize.*.pyc"))
 
 
-def _build_zipapp(tmp_path: Path) -> Path:
-    """Like the project's zipapp build: autoheal, the shared command-line package and the vendored dependencies."""
-    staging = tmp_path / "staging"
-    for module in (autoheal, ghstyle, argh, urllib3, platformdirs):
-        source = Path(module.__file__).parent
-        shutil.copytree(source, staging / source.name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(staging / "autoheal" / "__main__.py", staging / "__main__.py")  # as the build does: exit statuses
+def _copy_of_zipapp(zipapps: Path, tmp_path: Path) -> Path:
+    """A copy of the project's own bin/autoheal.pyz (as `make zipapps` builds it) that the test may delete."""
     target = tmp_path / "autoheal.pyz"
-    zipapp.create_archive(staging, target)
+    shutil.copy(zipapps / "autoheal.pyz", target)
     return target
 
 
@@ -257,13 +246,13 @@ def test_installs_in_every_kind_of_venv_and_reports_from_it(tmp_path, hub, env, 
     assert tree_digest(venv) == before
 
 
-def test_a_read_only_site_packages_is_one_clear_line(tmp_path):
+def test_a_read_only_site_packages_is_one_clear_line(tmp_path, zipapps):
     """A venv the installing user cannot write (here: root's venv, installed into as nobody)."""
     shared = Path(tempfile.mkdtemp(prefix="autoheal-ro-"))
     try:
         shared.chmod(0o755)
         venv = _debian_venv(shared / "venv", "--without-pip")  # root's pyenv Python is not nobody's to run
-        pyz = _build_zipapp(tmp_path)
+        pyz = _copy_of_zipapp(zipapps, tmp_path)
         pyz_copy = shared / "autoheal.pyz"
         shutil.copy(pyz, pyz_copy)
         pyz_copy.chmod(0o644)

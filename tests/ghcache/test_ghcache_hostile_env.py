@@ -145,3 +145,29 @@ def test_an_output_too_large_to_keep_is_streamed_not_stored(rig: GhRig) -> None:
         done = rig.run(*args, extra=small)
         assert done.stdout == direct.stdout and rig.calls() == 1
     assert not list((rig.cache_dir / "entries").rglob("*.entry"))
+
+
+def test_every_setting_the_project_reads_is_known_to_the_misspelling_check() -> None:
+    """A GH_CACHE_* name read anywhere (shim, daemon, launchers, action) must never be called a misspelling."""
+    import re
+
+    from support import ROOT
+
+    from ghcache.config import KNOWN, KNOWN_PREFIXES
+
+    sources = [*ROOT.glob("ghcache/**/*.py"), *ROOT.glob("shims/*"), *ROOT.glob("action/*"), ROOT / "action.yml"]
+    names = {
+        name
+        for path in sources
+        if path.is_file()
+        for name in re.findall(r"GH_CACHE_[A-Z0-9_]*[A-Z0-9]", path.read_text())
+    }
+    stems = (*KNOWN, *KNOWN_PREFIXES)  # "GH_CACHE_TTL" in code that builds GH_CACHE_TTL_<CLASS>
+    unknown = {
+        name
+        for name in names
+        if name not in KNOWN
+        and not name.startswith(KNOWN_PREFIXES)
+        and not any(s.startswith(name + "_") for s in stems)
+    }
+    assert names and not unknown, sorted(unknown)

@@ -18,7 +18,7 @@ import pytest
 from fakehub import FakeHub
 from support import REAL_GH
 
-from ghcache import keys, policy
+from ghcache import gitctx, keys, policy
 
 HOST = "github.localhost"
 URL = f"https://{HOST}"
@@ -205,7 +205,7 @@ def test_the_shim_keys_the_repo_gh_acts_on(hub: FakeHub, tmp_path: Path, name: s
     done = subprocess.run([REAL_GH, *argv], cwd=cwd, env=env, capture_output=True, timeout=60)
     try:
         ours, _branch = keys.repo_context(policy.decide(argv), env, str(cwd))
-    except keys.Ambiguous:
+    except gitctx.Ambiguous:
         return  # passed through: gh decides, nothing is cached
     if done.returncode != 0:
         return  # gh failed: a failure is never stored, whatever the key says
@@ -222,7 +222,7 @@ def test_most_layouts_are_resolved_not_passed_through(hub: FakeHub, tmp_path: Pa
         cwd = layout(home, env)
         try:
             keys.repo_context(policy.decide(["repo", "view"]), env, str(cwd))
-        except keys.Ambiguous:
+        except gitctx.Ambiguous:
             passed.append(name)
     assert len(LAYOUTS) >= 30
     assert set(passed) <= {"two unranked remotes", "include", "includeIf"}, passed

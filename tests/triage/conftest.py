@@ -39,7 +39,10 @@ def pytest_collection_modifyitems(config, items) -> None:
     from corpus import CASES
 
     fast = {c.name for c in CASES if c.fast}
-    keep = [i for i in items if "corpus" not in i.keywords or (i.callspec.id in fast) == (which == "fast")]
+    if which == "rest":
+        keep = [i for i in items if "corpus" in i.keywords and i.callspec.id not in fast]
+    else:
+        keep = [i for i in items if "corpus" not in i.keywords or i.callspec.id in fast]
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep

@@ -480,6 +480,15 @@ def environment_cases() -> list[Case]:
             "_require_env('TOOL_HOME')",
             argv=("-m", "tool.main"),
         ),
+        Case(  # the first run leaves a file behind and never fails again: the patch would prove nothing
+            "trap-first-run-only",
+            app(
+                main + 'if not os.path.exists(".initialized"):\n        open(".initialized", "w").close()\n'
+                '        print(os.environ["SETUP_KEY"])'
+            ),
+            "analysis",
+            contains="the failure does not happen on every run",
+        ),
         Case(
             "trap-config-dict-keyerror",
             app('CONFIG = {"name": "x"}\n\n\n' + main + 'print(os.environ["HOME"] + CONFIG["SERVICE_URL"])'),
@@ -548,6 +557,14 @@ def output_cases() -> list[Case]:
             "pr",
             "app.py",
             mkdir,
+        ),
+        Case(  # only fails where CI is set: the reproduction sets the recorded name to a placeholder
+            "out-only-on-ci",
+            app("import os", 'if os.environ.get("CI"):\n        open("ci-logs/run.txt", "w").write("x")'),
+            "pr",
+            "app.py",
+            mkdir,
+            env=(("CI", "true"),),
         ),
         Case(
             "trap-missing-input",

@@ -62,6 +62,7 @@ def test_corpus_case(case_world: World, request) -> None:
 PIP_CASE = next(c for c in CASES if c.name == "pep621-pinned")
 
 
+@pytest.mark.corpus  # slow (pip builds a setuptools project twice): runs with the rest of the corpus
 @pytest.mark.parametrize("case_world", [PIP_CASE], indirect=True, ids=["pip"])
 def test_without_uv_pip_installs_and_verifies_the_same_way(case_world: World, monkeypatch) -> None:
     """uv is optional: with pip alone the same project is installed, verified and fixed."""

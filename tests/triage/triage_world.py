@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,11 @@ class World:
             timeout=60,
         )
         assert done.returncode != 0, done.stderr
-        new = sorted(set(self.hub.state.get_repo(REPO).issues) - before)
+        new: list[int] = []
+        deadline = time.monotonic() + 60  # the report is filed by a detached deliverer after the crash
+        while not new and time.monotonic() < deadline:
+            time.sleep(0.05)
+            new = sorted(set(self.hub.state.get_repo(REPO).issues) - before)
         assert len(new) == 1, f"expected one filed issue, got {new}: {done.stderr}"
         return new[0]
 
