@@ -33,6 +33,7 @@ _OFF = ("0", "false", "no", "off")
 _busy = set()  # type: set[int]  # thread ids inside autoheal: an error there must not be reported again
 _after_import = {}  # type: dict[str, Callable[[Any], None]]  # module name -> callback, run once it is imported
 _exit_check = [True]  # type: list[bool]  # until the first import registers it (see find_spec)
+_SITE_IMPORTS = ("sitecustomize", "usercustomize")  # what `site` itself imports after the .pth files
 _me = sys.modules[__name__]  # the meta-path finder; as `sitecustomize` it hands that name to the chained one
 
 
@@ -164,7 +165,7 @@ def find_spec(name, path=None, target=None):
     The first import of the program also registers the exit check: only code that was imported can replace
     sys.excepthook behind our back, and `python -c pass` pays nothing for the atexit module.
     """
-    if _exit_check:
+    if _exit_check and name not in _SITE_IMPORTS:
         _exit_check.clear()
         import atexit
 

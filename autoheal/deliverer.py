@@ -7,7 +7,8 @@
   caller that reads the crashing program's output until EOF waits for it;
 - with the crashing program's sys.path, so it imports the same autoheal and libraries; `-S` keeps the
   venv's start-up hook (and its sitecustomize) out of it, so it never reports on itself;
-- for a bounded time (LIFETIME): the spool keeps what it could not send, for the next crash or `autoheal flush`.
+- for a bounded time (LIFETIME), trying again with back-off while a report stays spooled: the spool keeps
+  what it could not send by then, for the next crash or `autoheal flush`.
 One deliverer per spool at a time: it holds the spool lock, and one that cannot take it within LOCK_WAIT
 exits, since the holder looks at the spool again after letting go (see pipeline.flush).
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 LIFETIME = 120.0  # seconds; the sink's own waits (a label's issue to appear) fit well within it
 LOCK_WAIT = 10.0  # covers a reporter inside the crashing process that is still finishing its turn
+RETRY_FIRST, RETRY_LAST = 2.0, 30.0  # seconds between tries while a report stays spooled
 _ENTRY = "from autoheal.deliverer import main; main()"
 
 
@@ -64,13 +66,24 @@ def _environment() -> dict[str, str]:
 
 
 def main() -> None:
-    """Deliver the spool until it is empty, GitHub says stop, or LIFETIME is up; never raises."""
+    """Deliver the spool until it is empty or LIFETIME is up, trying again (backing off) while GitHub is
+    unreachable or another machine's issue is not visible yet; never raises."""
     from . import config as config_module
     from .pipeline import flush
 
     try:
         config = config_module.load()
-        if config.enabled and not config.dry_run:
-            flush(config, time.monotonic() + LIFETIME, lock_wait=LOCK_WAIT)
+        if not config.enabled or config.dry_run:
+            return
+        deadline = time.monotonic() + LIFETIME
+        pause = RETRY_FIRST
+        while True:
+            results = flush(config, deadline, lock_wait=LOCK_WAIT)
+            if not any(outcome.action == "spooled" for outcome in results.values()):
+                return  # all delivered, or another deliverer holds the spool (it looks again when done)
+            if time.monotonic() + pause >= deadline:
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, RETRY_LAST)
     except Exception:  # nobody is left to tell; what is not delivered stays spooled
         pass

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the rest is imported where used, so the fork path pays for 
 
 _REPORTED = "__autoheal_reported__"
 _reported_ids: set[int] = set()  # for the rare exception that takes no attributes
+_reporters: list[int] = []  # forked reporters not yet reaped
 
 
 def report_uncaught(
@@ -112,30 +113,39 @@ def _can_fork() -> bool:
 
 
 def _fork_reporter(exc: BaseException, source: str, context: dict[str, Any] | None) -> None:
-    """Leave the whole report to a detached copy of this process: the program pays one fork and a short wait.
+    """Leave the whole report to a detached copy of this process: the program pays one fork.
 
     The copy has the live exception, the logs and everything else the report needs; it detaches (its own
-    session, stdio on /dev/null), loads the settings, captures, scrubs and spools the report, then becomes
-    a deliverer. It never returns into the program: whatever happens in it ends with os._exit.
+    session, stdio on /dev/null, lower priority), loads the settings, captures, scrubs and spools the report,
+    then becomes a deliverer. It never returns into the program: whatever happens in it ends with os._exit.
+    The program does not wait for it; a program that lives on reaps it at its next report.
     """
+    _reap()
     try:
-        first = os.fork()
+        pid = os.fork()
     except OSError:
         return
-    if first:
-        try:
-            os.waitpid(first, 0)  # it forks once more and leaves at once, so the reporter is nobody's zombie
-        except OSError:
-            pass
+    if pid:
+        _reporters.append(pid)
         return
     try:
-        if os.fork() == 0:
-            os.setsid()
-            os.nice(10)  # the program's own work (and the rest of its exit) comes first
-            _detach_stdio()
-            _report_from_copy(exc, source, context)
+        os.setsid()
+        os.nice(10)  # the program's own work (and the rest of its exit) comes first
+        _detach_stdio()
+        _report_from_copy(exc, source, context)
     finally:
         os._exit(0)
+
+
+def _reap() -> None:
+    """Collect the reporters of earlier reports that have finished (no zombies in a long-lived program)."""
+    for pid in list(_reporters):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _reporters.remove(pid)
 
 
 def _report_from_copy(exc: BaseException, source: str, context: dict[str, Any] | None) -> None:

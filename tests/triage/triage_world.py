@@ -83,6 +83,7 @@ class World:
             "HOME": str(self.root / "home"),
             "LANG": "C.UTF-8",
             **self.env(),
+            "AUTOHEAL_DELIVERY": "sync",  # filed before the program exits, so the issue is there to look at
             **dict(self.crash_env),
         }
         python = [] if self.console_script else [str(self.venv / "bin" / "python")]
