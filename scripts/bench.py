@@ -17,6 +17,7 @@ sys.path[:0] = [str(ROOT / "scripts")]
 
 SUITES = [
     ("ghcache: the shim", "bench_ghcache"),
+    ("ghcache: the differential oracle", "bench_oracle"),
     ("ghcache: peers and IPFS", "bench_p2p"),
     ("autoheal: start-up and crash reporting", "bench_autoheal"),
     ("autoheal: triage", "bench_triage"),
@@ -63,6 +64,9 @@ def main() -> None:
         "Whole-process wall-clock medians; every ratio's anchor was measured in the same run.",
         "",
     ]
+    notes = ROOT / "scripts" / "bench_notes.md"  # reasoning from the figures, kept beside them
+    if not only and notes.exists():
+        sections.append(notes.read_text(encoding="utf-8").strip())
     (ROOT / "BENCHMARKS.md").write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
     print("wrote BENCHMARKS.md")
 
