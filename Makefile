@@ -6,7 +6,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: all venv system zipapps lint typecheck test test-triage-corpus oracle demo bench clean
+.PHONY: all venv system descriptions zipapps lint typecheck test test-triage-corpus oracle demo bench clean
 
 all: zipapps
 
@@ -45,7 +45,11 @@ test-triage-corpus: venv zipapps
 oracle: venv zipapps
 	ORACLE_FULL=1 $(VPY) -m pytest tests/oracle -q
 
-demo: venv zipapps
+# fakehub answers from GitHub's published descriptions (npm packages under .tools/octokit).
+descriptions:
+	bash scripts/setup-octokit.sh
+
+demo: venv zipapps descriptions
 	$(VPY) scripts/demo.py
 
 bench: venv system zipapps
