@@ -155,10 +155,13 @@ def test_kill_during_delivery_is_delivered_exactly_once_later(hooked_venv, hub, 
 def test_exit_is_delayed_at_most_the_timeout_then_spooled(hooked_venv, hub, env):
     hub.set_latency(5000)
     started = time.monotonic()
+    run_script(hooked_venv, CRASH, {**env, "AUTOHEAL_ENABLED": "0"})
+    baseline = time.monotonic() - started  # the same crash without reporting, on this machine, now
+    started = time.monotonic()
     result = run_script(hooked_venv, CRASH, {**env, "AUTOHEAL_TIMEOUT": "1", "AUTOHEAL_DELIVERY": "sync"})
-    elapsed = time.monotonic() - started
+    added = time.monotonic() - started - baseline
     assert result.returncode == 1
-    assert elapsed < 2.5, elapsed
+    assert added < 3.0, added  # the 1 s timeout plus slack; waiting for GitHub's answer would take 5 s
     assert "autoheal: spooled, not reported yet: " in result.stderr.splitlines()[-1]
     assert len(spooled(env)) == 1
 
