@@ -7,7 +7,6 @@ anchor row of each comparison is measured in the same run, interleaved, on the s
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ from fakehub import FakeHub
 
 from autoheal import install
 from autoheal.sinks.github import occurrences_on
+from autoheal.sinks.spool import Spool
 
 STARTUP_RUNS = 200  # the hook adds a few per cent to ~10 ms, in the noise of fewer runs on a busy machine
 EXIT_RUNS = 20
@@ -145,22 +145,7 @@ def _occurrences(hub: FakeHub) -> int:
 
 def _wait_idle(env: dict) -> None:
     """Until the spool of `env` is empty and nobody holds its lock (the last reporter is done)."""
-    spool = Path(env["AUTOHEAL_STATE_DIR"]) / "spool"
-
-    def idle() -> bool:
-        if list(spool.glob("*.json")):
-            return False
-        lock = spool / ".lock"
-        if not lock.exists():
-            return True
-        with lock.open("rb") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-        return not list(spool.glob("*.json"))
-
-    _wait(idle)
+    _wait(Spool(Path(env["AUTOHEAL_STATE_DIR"]) / "spool").idle)
 
 
 def _wait(condition, timeout: float = 60.0) -> None:

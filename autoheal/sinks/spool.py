@@ -41,6 +41,13 @@ class Spool:
         except OSError:
             return []
 
+    def idle(self) -> bool:
+        """Nothing waits in the spool and no deliverer holds its lock: the last reporter is done."""
+        if self.pending():
+            return False
+        with self.lock(0.0) as held:  # a deadline already past: one try, no waiting
+            return held and not self.pending()
+
     def load(self, path: Path) -> Report | None:
         """The report in `path`, or None if it vanished (delivered by another process) or is damaged."""
         try:

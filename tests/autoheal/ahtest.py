@@ -15,6 +15,7 @@ from fakehub import FakeHub
 
 from autoheal.report import parse_issue_body
 from autoheal.sinks.github import occurrences_on
+from autoheal.sinks.spool import Spool
 
 REPO = "octo/hello"
 
@@ -77,23 +78,7 @@ def wait_for_count(hub: FakeHub, count: int, timeout: float = 30.0) -> int:
 
 def wait_for_delivery(env: dict[str, str], timeout: float = 30.0) -> bool:
     """True once the spool is empty and no deliverer holds its lock."""
-    import fcntl
-
-    def idle() -> bool:
-        if spooled(env):
-            return False
-        lock = Path(env["AUTOHEAL_STATE_DIR"]) / "spool" / ".lock"
-        if not lock.exists():
-            return True
-        with lock.open("rb") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            fcntl.flock(f, fcntl.LOCK_UN)
-        return not spooled(env)
-
-    return wait_for(idle, timeout)
+    return wait_for(Spool(Path(env["AUTOHEAL_STATE_DIR"]) / "spool").idle, timeout)
 
 
 def tree_digest(root: Path) -> dict[str, str]:
