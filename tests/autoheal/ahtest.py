@@ -7,11 +7,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
 from fakehub import FakeHub
+from support import wait_until
 
 from autoheal.report import parse_issue_body
 from autoheal.sinks.github import occurrences_on
@@ -96,12 +96,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+    return bool(wait_until(predicate, timeout, interval))
 
 
 def issue_json(issue: Any) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from fakehub import FakeHub
+from support import wait_until
 
 REPO = "octocat/shop"
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,16 +36,6 @@ def autoheal_hub(tmp_path: Path) -> Iterator[tuple[FakeHub, dict[str, str]]]:
 
 def issues(hub: FakeHub) -> list:
     return [i for i in hub.state.get_repo(REPO).issues.values() if i.pull is None]
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
-    """Reports are filed by a background worker: poll until `predicate()` holds (or time runs out)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def wait_for_issues(hub: FakeHub, count: int, timeout: float = 20.0) -> list:

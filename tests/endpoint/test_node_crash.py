@@ -33,7 +33,7 @@ def test_node_crash_files_one_scrubbed_issue_and_exits_1(tmp_path):
             assert run.returncode == 1
             assert "TypeError: Cannot read properties of undefined (reading 'number')" in run.stderr
         (issue,) = wait_for_issues(hub, 1)
-        assert wait_until(lambda: len(issue.comments) == 1), "the repeat is recorded on the same issue"
+        assert wait_until(lambda: len(issue.comments) == 1, 20), "the repeat is recorded on the same issue"
     assert issue.title.startswith("TypeError: Cannot read properties of undefined")
     assert {"auto-heal", "js-error"} <= set(issue.labels)
     assert "chargeCard" in issue.body and "checkout.js" in issue.body

@@ -8,13 +8,12 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from fakehub import FakeHub
-from support import ROOT
+from support import ROOT, wait_until
 
 sys.path.insert(0, str(ROOT / "tests" / "ghcache"))
 from ghrig import GhRig, rig_env  # noqa: E402  (the shim rig of the ghcache suite)
@@ -37,13 +36,10 @@ LOOPBACK_CONFIG = {  # nothing public: loopback only, no bootstrap list, no mDNS
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
     """Poll `predicate` until it returns something truthy; bounded in time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    value = wait_until(predicate, timeout, interval)
+    if not value:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return value
 
 
 class Node:
