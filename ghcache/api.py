@@ -16,12 +16,16 @@ from typing import IO, Any, NamedTuple
 
 from . import config
 
-# What shims/gh runs: the package directory first on sys.path, then the shim's main.
-_SHIM = "import sys; sys.path.insert(0, sys.argv.pop(1)); from ghcache.shim import main; sys.exit(main())"
+# What shims/gh runs: the package directory first on sys.path, then the shim's main. `-c` puts the current
+# directory ('') on sys.path, where a checkout's own `__future__.py` would run inside the shim: drop it.
+_SHIM = (
+    "import sys; sys.path[:] = [sys.argv.pop(1), *filter(None, sys.path)]; "
+    "from ghcache.shim import main; sys.exit(main())"
+)
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # a directory or a .pyz
-# Without the site scan, as the launchers start it; elsewhere than Linux the shim may import platformdirs
-# (for the default cache dir), which then must be found through site.
-_FLAGS = ["-S", "-E"] if sys.platform.startswith("linux") else ["-E"]
+# Isolated and without the site scan, as the launchers start it; elsewhere than Linux the shim may import
+# platformdirs (for the default cache dir), which then must be found through site.
+_FLAGS = ["-I", "-S"] if sys.platform.startswith("linux") else ["-E"]
 
 
 class Result(NamedTuple):

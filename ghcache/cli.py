@@ -17,7 +17,7 @@ from typing import Any
 
 from ghstyle import JSON_FLAGS, App, Command, Failed, UserError, json_output, wants_json
 
-from . import __version__, config, invalidation, keys, policy, runner, stats
+from . import __version__, config, invalidation, keys, policy, runner, shimlib, stats
 from .entry import Entry
 from .tiers.local import LocalStore
 
@@ -378,8 +378,6 @@ sys.path.insert(0, {lib!r})
 from ghcache.shim import main
 sys.exit(main())
 """
-# What the shim imports: our package, and platformdirs where the cache dir is not computed in-line.
-SHIM_PACKAGES = ("ghcache/", "platformdirs/")
 
 
 def _archive() -> str:
@@ -390,22 +388,14 @@ def _archive() -> str:
 
 
 def _extract_shim_packages(archive: str, directory: str) -> str:
-    """Unpack the shim's packages once per archive version and compile them with this interpreter."""
-    import compileall
+    """Unpack the shim's packages once per archive version (`lib-<digest>`), dropping older versions."""
     import hashlib
-    import py_compile
-    import zipfile
 
     with open(archive, "rb") as handle:
         version = hashlib.sha256(handle.read()).hexdigest()[:16]
     lib = os.path.join(directory, f"lib-{version}")
     if not os.path.isdir(lib):
-        staging = f"{lib}.{os.getpid()}.tmp"
-        with zipfile.ZipFile(archive) as bundle:
-            members = [name for name in bundle.namelist() if name.startswith(SHIM_PACKAGES) and name.endswith(".py")]
-            bundle.extractall(staging, members)
-        compileall.compile_dir(staging, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-        os.replace(staging, lib)
+        shimlib.unpack(archive, lib)
     for name in os.listdir(directory):  # versions no launcher points to any more
         if name.startswith("lib-") and os.path.join(directory, name) != lib:
             shutil.rmtree(os.path.join(directory, name), ignore_errors=True)

@@ -1,4 +1,6 @@
 """Build bin/ghcache.pyz and bin/autoheal.pyz: self-contained, runnable with only a system python3.
+Next to ghcache.pyz go the interpreter that built it (ghcache.python) and the shim's packages unpacked and
+compiled by it (ghcache.lib/), which the portable shims/gh starts from.
 
 Pure-Python dependencies are vendored; every module is also precompiled (unchecked-hash .pyc next
 to its source, which zipimport prefers) so no start-up is spent compiling.
@@ -16,6 +18,10 @@ import zipapp
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ghcache import shimlib  # noqa: E402
+
 BUILD = ROOT / "build" / "zipapp"
 DEPENDENCIES = ["argh>=0.31", "urllib3>=2,<3", "platformdirs>=4"]
 APPS = {
@@ -84,6 +90,8 @@ def main() -> None:
             print(f"built {built.relative_to(ROOT)}")
             if name == "ghcache":
                 print(f"built {record_interpreter(built).relative_to(ROOT)}")
+                lib = shimlib.unpack(str(built), str(built.with_suffix(".lib")))
+                print(f"built {Path(lib).relative_to(ROOT)}")
         else:
             print(f"skipped {name}: {main_file} does not exist yet")
 

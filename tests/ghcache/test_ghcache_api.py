@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from ghrig import GhRig
@@ -66,3 +67,14 @@ def test_importing_ghcache_does_not_load_the_api() -> None:
     code = f"import sys, ghcache.shim; {loaded}; ghcache.GHCache; {loaded}"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_run_in_a_checkout_never_imports_the_checkouts_modules(rig: GhRig, tmp_path: Path) -> None:
+    """`-c` would put the current directory first on sys.path: a checkout's `__future__.py` must not run."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in ("__future__", "signal", "json", "subprocess", "ghcache"):
+        (checkout / f"{name}.py").write_text(f"open({str(tmp_path / 'hijacked')!r}, 'w').close()\\n")
+    result = GHCache(rig.cache_dir, env=rig.env).run(["issue", "list", "-R", "octo/hello"], cwd=checkout)
+    assert result.code == 0, result.stderr
+    assert not (tmp_path / "hijacked").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -204,8 +205,6 @@ def test_personal_reads_keep_the_identity_in_shared_keys(tmp_path: Path) -> None
 
 def test_portable_shim_starts_the_recorded_interpreter_not_python3_on_path(tmp_path: Path, zipapps: Path) -> None:
     """shims/gh never runs a version-manager python3 first on PATH: make zipapps recorded the real one."""
-    import subprocess
-
     from support import REAL_GH, ROOT
 
     trap = tmp_path / "python3"
@@ -216,3 +215,50 @@ def test_portable_shim_starts_the_recorded_interpreter_not_python3_on_path(tmp_p
     assert done.returncode == 0 and b"gh version" in done.stdout, done.stderr
     assert not (tmp_path / "used").exists()
     assert (zipapps / "ghcache.python").read_text().strip() == os.path.realpath(sys._base_executable)
+
+
+def _portable(tmp_path: Path, bundle: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """shims/gh --version with GH_CACHE_PYZ at `bundle` and the cache off (no gh call is cached)."""
+    from support import REAL_GH, ROOT
+
+    env = {
+        "PATH": f"{Path(REAL_GH).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GH_CACHE": "0",
+        "GH_CACHE_PYZ": str(bundle),
+    }
+    return subprocess.run([str(ROOT / "shims" / "gh"), "--version"], env=env, cwd=cwd, capture_output=True, timeout=60)
+
+
+def test_portable_shim_imports_the_unpacked_copy_and_not_a_stale_one(tmp_path: Path, zipapps: Path) -> None:
+    """make zipapps unpacks the shim's compiled packages next to the zip; shims/gh imports them (a zip it
+    cannot read is never opened), and falls back to the zip when the copy is older than it."""
+    import shutil
+
+    bundle = tmp_path / "bin"
+    bundle.mkdir()
+    shutil.copytree(zipapps / "ghcache.lib", bundle / "ghcache.lib")
+    shutil.copy(zipapps / "ghcache.python", bundle)
+    (bundle / "ghcache.pyz").write_bytes(b"not a zip")
+    os.utime(bundle / "ghcache.pyz", (1, 1))  # older than the copy
+    done = _portable(tmp_path, bundle / "ghcache.pyz")
+    assert done.returncode == 0 and b"gh version" in done.stdout, done.stderr
+
+    shutil.copy(zipapps / "ghcache.pyz", bundle)  # a newer zip: the copy is stale, poison it to prove it
+    (bundle / "ghcache.lib" / "ghcache" / "shim.py").write_text("raise SystemExit('stale copy used')\n")
+    for compiled in (bundle / "ghcache.lib" / "ghcache" / "__pycache__").glob("shim.*"):
+        compiled.unlink()
+    os.utime(bundle / "ghcache.lib", (1, 1))
+    done = _portable(tmp_path, bundle / "ghcache.pyz")
+    assert done.returncode == 0 and b"gh version" in done.stdout, done.stderr
+
+
+def test_portable_shim_never_imports_from_the_current_directory(tmp_path: Path, zipapps: Path) -> None:
+    """A checkout with its own os.py or time.py must not run inside the shim (-I: no '' on sys.path)."""
+    planted = tmp_path / "checkout"
+    planted.mkdir()
+    for name in ("__future__", "os", "time", "signal", "json", "subprocess", "ghcache"):
+        (planted / f"{name}.py").write_text(f"open({str(tmp_path / 'hijacked')!r}, 'w').close()\n")
+    done = _portable(tmp_path, zipapps / "ghcache.pyz", cwd=planted)
+    assert done.returncode == 0 and b"gh version" in done.stdout, done.stderr
+    assert not (tmp_path / "hijacked").exists()

@@ -1,0 +1,41 @@
+"""The shim's packages unpacked from the zipapp and compiled, for launchers to import from a directory.
+
+Reading modules from a zip costs the shim several milliseconds per `gh` call (the archive's directory is
+read and each module decompressed on every start); a directory of compiled files costs a few `stat`s.
+Both launchers use it: the `#!` launcher `ghcache install-shim` writes, and the portable `shims/gh`, which
+imports from the directory `make zipapps` unpacks next to the zipapp.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+# What the shim imports: our package, and platformdirs where the cache dir is not computed in-line.
+SHIM_PACKAGES = ("ghcache/", "platformdirs/")
+
+
+def unpack(archive: str, lib: str) -> str:
+    """Unpack the shim's packages from `archive` into `lib` and compile them with this interpreter.
+
+    The directory appears whole or not at all (built aside, then renamed over any older copy), so a
+    launcher starting meanwhile imports either the old set or the new one, never a mix."""
+    import compileall
+    import py_compile
+    import zipfile
+
+    staging = f"{lib}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    with zipfile.ZipFile(archive) as bundle:
+        members = [name for name in bundle.namelist() if name.startswith(SHIM_PACKAGES) and name.endswith(".py")]
+        bundle.extractall(staging, members)
+    compileall.compile_dir(staging, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    if os.path.isdir(lib) and not os.path.islink(lib):
+        retired = f"{lib}.{os.getpid()}.old"
+        os.replace(lib, retired)
+        os.replace(staging, lib)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, lib)
+    os.utime(lib)  # newer than its archive: shims/gh takes an unpacked copy older than the zip for stale
+    return lib
