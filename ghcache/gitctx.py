@@ -270,7 +270,7 @@ def _check_ssh_alias(url: str, host: str, env: Mapping[str, str]) -> None:
 def _known_hosts(env: Mapping[str, str]) -> set[str]:
     """The hosts whose remotes gh keeps: GH_HOST alone when set, else github.com and the logged-in hosts."""
     if env.get("GH_HOST"):
-        return {normalise_host(env["GH_HOST"].partition(":")[0])}
+        return {normalise_host(env["GH_HOST"])}  # with its port, if any: a remote URL's host never has one
     hosts = {"github.com"}
     config_dir = env.get("GH_CONFIG_DIR") or os.path.join(
         env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config"), "gh"

@@ -226,3 +226,28 @@ def test_most_layouts_are_resolved_not_passed_through(hub: FakeHub, tmp_path: Pa
             passed.append(name)
     assert len(LAYOUTS) >= 30
     assert set(passed) <= {"two unranked remotes", "include", "includeIf"}, passed
+
+
+def test_a_port_in_gh_host_matches_no_remote_as_in_gh(tmp_path: Path) -> None:
+    """gh compares GH_HOST, port included, with each remote's host name (never a port): with a port in
+    GH_HOST no remote matches, gh names no repo, and neither does the shim's key."""
+    with FakeHub(mode="tls") as tls:
+        host = tls.gh_env(home=tmp_path)["GH_HOST"]
+        assert ":" in host
+        forms = {
+            "https with the port": f"https://{host}/octo/hello.git",
+            "https without it": "https://localhost/octo/hello.git",
+            "scp-like": "git@localhost:octo/hello.git",
+            "ssh with the port": f"ssh://git@{host}/octo/hello.git",
+        }
+        for name, url in forms.items():
+            home = tmp_path / name.replace(" ", "_")
+            home.mkdir()
+            env = {**os.environ, **tls.gh_env(home=home), "GIT_CONFIG_NOSYSTEM": "1"}
+            env.pop("GH_REPO", None)
+            cwd = _repo(home, env, {"origin": url})
+            argv = ["repo", "view", "--json", "nameWithOwner"]
+            done = subprocess.run([REAL_GH, *argv], cwd=cwd, env=env, capture_output=True, timeout=60)
+            assert done.returncode != 0 and b"GH_HOST" in done.stderr, (name, done.stdout)
+            ours, _branch = keys.repo_context(policy.decide(argv), env, str(cwd))
+            assert ours == "", (name, ours)  # no repo
