@@ -5,9 +5,10 @@ waiting for the user: nothing is typed here, so gh asking is seen as gh blocked 
 the kernel reports it. Either a thread of gh sits in read(2) on a descriptor that is this terminal
 (`/proc/PID/task/*/syscall`) at two polls in a row, or gh holds the terminal out of canonical mode
 (ICANON off: keys read one by one, as a survey-style question does) for RAW_WAIT_S while writing
-nothing. The terminal answers what a terminal emulator answers (background and foreground colour,
-cursor position, device attributes), as gh's renderer asks for them in raw mode and would otherwise
-wait for a reply that no user would ever see. The run ends as soon as gh asked or exited, or at the
+nothing; either only while no input waits unread on the terminal (TIOCINQ). The terminal answers
+what a terminal emulator answers (background and foreground colour, cursor position, device
+attributes), as gh's renderer asks for them in raw mode and would otherwise wait for a reply that no
+user would ever see. The run ends as soon as gh asked or exited, or at the
 bound (then it still runs: not a read either). The pty is gh's controlling terminal (`setsid
 --ctty`), as a user's terminal is.
 """
@@ -86,6 +87,11 @@ def _reading_terminal(pid: int, tty: str) -> bool:
     return False
 
 
+def _pending(child_fd: int) -> int:
+    """Bytes typed (here: replies to queries) that gh has not read yet: gh is not waiting while there are any."""
+    return struct.unpack("i", fcntl.ioctl(child_fd, termios.TIOCINQ, b"\0" * 4))[0]
+
+
 def _raw(child_fd: int) -> bool:
     try:
         return not termios.tcgetattr(child_fd)[3] & termios.ICANON
@@ -142,12 +148,13 @@ def run_on_terminal(argv: Sequence[str], env: Mapping[str, str], cwd: Path, boun
                 exited = True
                 break
             now = time.monotonic()
-            reading = _reading_terminal(process.pid, tty)
+            idle = not _pending(child_fd)
+            reading = idle and _reading_terminal(process.pid, tty)
             if reading and reading_before:
                 prompted = "waits reading the terminal"
                 break
             reading_before = reading
-            quiet_raw_since = None if ready or not _raw(child_fd) else quiet_raw_since or now
+            quiet_raw_since = None if ready or not idle or not _raw(child_fd) else quiet_raw_since or now
             if quiet_raw_since is not None and now - quiet_raw_since >= RAW_WAIT_S:
                 prompted = "holds the terminal in raw mode, waiting for a key"
                 break
