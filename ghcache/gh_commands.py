@@ -238,6 +238,45 @@ FLAGS: dict[str, str] = {
     "workflow view": "R/repo= help r/ref= w/web y/yaml",
 }
 
+# Commands that, run with no arguments where gh may prompt (stdin and stdout terminals, prompts
+# not disabled), ask for what is missing: without a terminal gh refuses them "... when not running
+# interactively". A cached answer to one of them would replay the user's earlier choice.
+PROMPTS_WITHOUT_ARGUMENTS: frozenset[str] = frozenset(
+    {
+        "auth refresh",
+        "discussion create",
+        "gist delete",
+        "gist edit",
+        "gist view",
+        "issue create",
+        "pr checkout",
+        "pr create",
+        "pr edit",
+        "project close",
+        "project delete",
+        "project field-list",
+        "project item-list",
+        "project mark-template",
+        "project view",
+        "release create",
+        "repo archive",
+        "repo create",
+        "repo delete",
+        "repo rename",
+        "repo unarchive",
+        "ruleset view",
+        "run cancel",
+        "run delete",
+        "run rerun",
+        "run view",
+        "run watch",
+        "workflow disable",
+        "workflow enable",
+        "workflow run",
+        "workflow view",
+    }
+)
+
 # Alias (e.g. 'issue ls') -> the command path it stands for.
 ALIASES: dict[str, str] = {
     "agent": "agent-task",

@@ -6,17 +6,25 @@ that is not known to leave GitHub unchanged is a write: it runs untouched and ma
 cached read it may have changed (all of the host's repos when its target is not certain).
 `gh api` has its own module (`api_policy`), the only place that reads local files (`@file`,
 `--input`) to see what a request carries.
+
+On a terminal where gh may prompt (stdin and stdout terminals, prompts not disabled), a read that
+can make gh ask the user is not cached: a replay would answer with the user's earlier choice without
+asking. gh asks there for an argument left out (the commands gh itself says prompt for one,
+`gh_commands.PROMPTS_WITHOUT_ARGUMENTS`) and for a workflow named ambiguously; which repo to use is
+the key's question (`gitctx` passes it through when gh would ask).
 """
 
 from __future__ import annotations
 
+import os
+
 from .argv import parse
 from .decision import ALL_CLASSES, ANY_REPO, Decision, repo_of, write
-from .gh_commands import FLAGS
+from .gh_commands import FLAGS, PROMPTS_WITHOUT_ARGUMENTS
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from .argv import Parsed
 
@@ -86,8 +94,7 @@ _READ_ONLY_VERBS = frozenset(
 )
 # Flags that make a read interactive, open a browser, stream, or print help: never cached.
 _INTERACTIVE = ("web", "watch", "interactive")
-# Commands that prompt for a choice on a terminal when no positional argument names the object.
-_PROMPTS_WITHOUT_ARG = ("run view", "workflow view")
+_DIGITS = frozenset("0123456789")
 
 
 def _pass(reason: str, command: str = "") -> Decision:
@@ -109,8 +116,48 @@ def _named_repos(parsed: Parsed) -> tuple[str, ...]:
     return tuple(named)
 
 
-def decide(argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = False) -> Decision:
-    """Classify one gh argv (without the leading "gh")."""
+def _workflow_selector(parsed: Parsed, command: str) -> str | None:
+    """The workflow a command names: a `workflow ...` command's argument, or a `--workflow` filter."""
+    if command.startswith("workflow "):
+        return next(iter(parsed.positionals), None)
+    return parsed.last("workflow")
+
+
+def _by_name(selector: str) -> bool:
+    """gh looks a workflow up by name unless it is a number or a `.yml`/`.yaml` file name (shared.FindWorkflow);
+    a name several workflows share makes gh ask which one is meant."""
+    bare = selector[1:] if selector[:1] in "+-" else selector
+    numeric = bool(bare) and all(char in _DIGITS for char in bare)
+    return not numeric and not selector.lower().endswith((".yml", ".yaml"))
+
+
+def _may_prompt(parsed: Parsed, command: str) -> bool:
+    """gh may ask the user on a terminal: an argument it asks for is missing, or a workflow is named."""
+    if command in PROMPTS_WITHOUT_ARGUMENTS and not parsed.positionals:
+        return True
+    selector = _workflow_selector(parsed, command)
+    return selector is not None and _by_name(selector)
+
+
+def prompts_disabled(env: Mapping[str, str]) -> bool:
+    """gh never prompts with GH_PROMPT_DISABLED set (to anything, even empty) or `prompt: disabled` in its
+    config.yml. Read only for a command that may prompt, on a terminal."""
+    if "GH_PROMPT_DISABLED" in env:
+        return True
+    from .keys import gh_config_dir  # loaded already on the way to a key
+
+    try:
+        with open(os.path.join(gh_config_dir(env), "config.yml"), encoding="utf-8", errors="replace") as handle:
+            return any(line.startswith("prompt:") and line[7:].strip().strip("\"'") == "disabled" for line in handle)
+    except OSError:
+        return False
+
+
+def decide(
+    argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = False, env: Mapping[str, str] | None = None
+) -> Decision:
+    """Classify one gh argv (without the leading "gh"); `env` (os.environ by default) says whether gh may
+    prompt on a terminal."""
     if not argv:
         return _pass("no command")
     parsed = parse(argv)
@@ -128,8 +175,9 @@ def decide(argv: Sequence[str], *, stdin_tty: bool = False, stdout_tty: bool = F
     for name in _INTERACTIVE:
         if parsed.true(name) is not False:
             return _pass("interactive, browser or watch flag", command)
-    if command in _PROMPTS_WITHOUT_ARG and stdin_tty and stdout_tty and not parsed.positionals:
-        return _pass("would prompt on this terminal", command)
+    if stdin_tty and stdout_tty and _may_prompt(parsed, command):
+        if not prompts_disabled(os.environ if env is None else env):
+            return _pass("gh may ask on this terminal", command)
     return _read(parsed, command)
 
 

@@ -30,6 +30,7 @@ def run(results: list[dict]) -> None:
         if done.returncode != 0:
             raise SystemExit(f"bench_oracle: the oracle failed:\n{done.stdout[-3000:]}")
         summary = json.loads(report.read_text())
+        terminal = json.loads(report.with_suffix(".terminal.json").read_text())
     cases, seconds = summary["cases"], summary["seconds"]
     tally = summary["policy / truth"]
     how = (
@@ -41,3 +42,10 @@ def run(results: list[dict]) -> None:
     results.append(row("oracle run", how, seconds * 1000, "", None))
     results.append(row("per invocation", how, seconds * 1000 / cases, "", None))
     results.append(row("policy / what gh did", how, None, "", None, ", ".join(f"{k}: {v}" for k, v in tally.items())))
+    how = f"the same run's terminal mode: gh on a pty, {terminal['generated']} generated, reads and a sample run"
+    results.append(row("invocations run on a terminal", how, None, "", None, str(terminal["run on a terminal"])))
+    results.append(row("gh prompted", how, None, "", None, str(sum(terminal["prompted"].values()))))
+    asked = terminal["shim on a terminal / truth"]
+    unsafe = str(asked.get("read / effect", 0) + asked.get("read / prompted", 0))  # nonzero fails the test first
+    results.append(row("cached on a terminal where gh asked or wrote (unsafe)", how, None, "", None, unsafe))
+    results.append(row("terminal oracle run", how, terminal["seconds"] * 1000, "", None))

@@ -140,9 +140,9 @@ def test_run_list_w_is_a_workflow_filter_not_web() -> None:
 
 
 def test_prompting_commands_pass_through_only_on_a_terminal() -> None:
-    assert policy.decide(["run", "view"], stdin_tty=True, stdout_tty=True).action == "pass"
-    assert policy.decide(["run", "view"]).action == "read"
-    assert policy.decide(["run", "view", "42"], stdin_tty=True, stdout_tty=True).action == "read"
+    assert policy.decide(["run", "view"], stdin_tty=True, stdout_tty=True, env={}).action == "pass"
+    assert policy.decide(["run", "view"], env={}).action == "read"
+    assert policy.decide(["run", "view", "42"], stdin_tty=True, stdout_tty=True, env={}).action == "read"
 
 
 @pytest.mark.parametrize(

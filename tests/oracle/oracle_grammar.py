@@ -4,7 +4,8 @@ requests and GraphQL documents in the lexical forms the GraphQL spec allows.
 
 Deterministic (a seeded RNG), so a disagreement is reproducible by its index. Reads aim at
 `octo/hello`; commands that may change things aim at `octo/scratch`, so the seeded world the reads
-see stays intact while the suite runs.
+see stays intact while the suite runs. For gh on a terminal (`generate_terminal`) the same grammar
+runs in repository layouts (`LAYOUTS`) and mostly without `-R`, where gh is likeliest to ask.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Case:
 
     argv: list[str]
     files: dict[str, bytes] = field(default_factory=dict)
+    layout: str = "none"  # the working directory's repository layout (LAYOUTS)
 
     def __str__(self) -> str:
         return "gh " + " ".join(json.dumps(arg) if not arg or " " in arg or "\n" in arg else arg for arg in self.argv)
@@ -159,13 +161,14 @@ def _combined(rng: random.Random, flags: FlagSet, command: str) -> list[str]:
     return [word]
 
 
-def command_case(rng: random.Random, command: str) -> Case:
-    """A command with positionals and some of its flags, in random spellings and places."""
+def command_case(rng: random.Random, command: str, repo_rate: float = 0.85) -> Case:
+    """A command with positionals and some of its flags, in random spellings and places; `-R` is given
+    with probability `repo_rate` where the command has it (else gh takes the repo from the checkout)."""
     flags = FlagSet(FLAGS[command])
     candidates = [flag for flag in flags.long.values() if flag.name != "help" or rng.random() < 0.05]
     chosen = rng.sample(candidates, min(len(candidates), rng.choice((0, 1, 2, 2, 3, 4))))
     words: list[list[str]] = []
-    if "repo" in flags.long and rng.random() < 0.85:
+    if "repo" in flags.long and rng.random() < repo_rate:
         chosen = [flag for flag in chosen if flag.name != "repo"]
         repo_value = _value(rng, command, "repo")
         repeated = [["-R", "other/repo"]] if rng.random() < 0.1 else []
@@ -313,6 +316,26 @@ def runnable_commands() -> list[str]:
     """Command paths that run something: not gh itself, not groups, not argument-forwarding commands."""
     groups = {path.rsplit(" ", 1)[0] for path in FLAGS if " " in path}
     return sorted(path for path in FLAGS if path and path not in groups and FLAGS[path] != "!")
+
+
+# Working directories gh meets on a terminal: none, one remote, a fork's two remotes with and without
+# `gh repo set-default`, a branch with no pull request and the branch of an open one (oracle_rig builds them).
+LAYOUTS = ("none", "origin", "fork", "fork-resolved", "topic-branch", "pr-branch")
+
+
+def generate_terminal(count: int, seed: int = 2103) -> list[Case]:
+    """`count` invocations for gh on a terminal: mostly read commands, mostly without `-R`, each in a
+    layout; one in five from all of gh's commands, so the prompts gh makes elsewhere are seen too."""
+    rng = random.Random(seed)
+    commands = runnable_commands()
+    reads = sorted(READS)
+    cases = []
+    for index in range(count):
+        command = rng.choice(commands if index % 5 == 4 else reads)
+        case = command_case(rng, command, repo_rate=0.25)
+        case.layout = rng.choice(LAYOUTS)
+        cases.append(case)
+    return cases
 
 
 def generate(count: int, seed: int = 2102) -> list[Case]:

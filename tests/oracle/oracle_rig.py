@@ -4,7 +4,9 @@ What gh sent is read from fakehub's request log (HTTP method, GraphQL operation 
 the worker's own user so that two workers can run at once. What else it did is recorded by
 recorders: `BROWSER`/`GH_BROWSER` point at a script that logs its arguments, a `git` first on PATH
 logs each git command before running the real git, and the working directory is compared before
-and after. stdin is /dev/null, so gh never waits for an answer.
+and after (git's own directory aside: what git did is judged by the git recorder). By default stdin
+is /dev/null, so gh never waits for an answer; `observe(..., terminal=True)` runs gh on a terminal
+(`oracle_terminal`) instead, where gh asking the user is one more thing it did: "prompted".
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pathlib import Path
 
 from fakehub import FakeHub
 from oracle_grammar import SHA, WRITE_REPO, Case
+from oracle_terminal import run_on_terminal, terminal_env
 from support import REAL_GH
 
-from ghcache import policy
+from ghcache import gitctx, keys, policy
 from ghcache.decision import Decision
 
 # git commands that only look: anything else gh runs (fetch, checkout, push, clone, config set...) is an effect.
@@ -34,7 +37,8 @@ class Observation:
 
     requests: list[str] = field(default_factory=list)  # "GET /repos/o/r", "POST /graphql query"
     effects: list[str] = field(default_factory=list)  # anything that is not a pure read
-    exit_code: int = 0
+    exit_code: int | None = 0
+    prompted: bool = False
 
 
 def _recorder(path: Path, kind: str, then: str = "") -> None:
@@ -49,8 +53,18 @@ def _git_effect(line: str) -> bool:
     if not words:
         return False
     if words[0] == "config":
-        return not any(arg.startswith(("--get", "--list", "-l")) for arg in words[1:])
+        return not _git_config_reads(words[1:])
     return words[0] not in READ_ONLY_GIT
+
+
+def _git_config_reads(args: list[str]) -> bool:
+    """`git config --get...`/`--list`/`get`/`list`, or a bare `git config NAME`, which prints NAME's value."""
+    if any(arg.startswith(("--get", "--list", "-l")) for arg in args) or args[:1] in (["get"], ["list"]):
+        return True
+    options = [arg for arg in args if arg.startswith("-")]
+    names = [arg for arg in args if not arg.startswith("-")]
+    scopes = ("--local", "--global", "--system", "--worktree", "--includes", "--no-includes", "-z", "--null")
+    return len(names) == 1 and all(option in scopes for option in options)
 
 
 class OracleRig:
@@ -63,8 +77,8 @@ class OracleRig:
         bin_dir = work / "bin"
         bin_dir.mkdir(parents=True)
         _recorder(bin_dir / "browser", "browser")
-        real_git = shutil.which("git") or "/usr/bin/git"
-        _recorder(bin_dir / "git", "git", f'exec {real_git} "$@"\n')
+        self.real_git = shutil.which("git") or "/usr/bin/git"
+        _recorder(bin_dir / "git", "git", f'exec {self.real_git} "$@"\n')
         home = work / "home"
         home.mkdir()
         token = f"oracle-token-{login}"
@@ -85,6 +99,7 @@ class OracleRig:
         """The argv with the hub's host and seeded ids filled in, and a fresh working directory."""
         self.runs += 1
         cwd = Path(tempfile.mkdtemp(prefix=f"case{self.runs}-", dir=self.work))
+        self._lay_out(case.layout, cwd)
         for name, data in case.files.items():
             (cwd / name).write_bytes(data)
         hello = self.hub.state.get_repo("octo/hello")
@@ -96,6 +111,24 @@ class OracleRig:
             argv.append(arg)
         return argv, cwd
 
+    def _lay_out(self, layout: str, cwd: Path) -> None:
+        """Make `cwd` a checkout of the given layout (`oracle_grammar.LAYOUTS`), remotes on the hub's host."""
+        if layout == "none":
+            return
+        forked = layout.startswith("fork")
+        remotes = {"origin": WRITE_REPO, "upstream": "octo/hello"} if forked else {"origin": "octo/hello"}
+        commands = [["init", "-q", "-b", "main"]]
+        commands += [["remote", "add", name, f"https://{self.hub.host}/{repo}.git"] for name, repo in remotes.items()]
+        if layout == "fork-resolved":
+            commands.append(["config", "remote.upstream.gh-resolved", "base"])
+        elif layout == "topic-branch":
+            commands.append(["symbolic-ref", "HEAD", "refs/heads/oracle-topic"])
+        elif layout == "pr-branch":
+            pull = next(issue.pull for issue in self.hub.state.get_repo("octo/hello").issues.values() if issue.pull)
+            commands.append(["symbolic-ref", "HEAD", f"refs/heads/{pull.head_ref}"])
+        for command in commands:
+            subprocess.run([self.real_git, *command], cwd=cwd, env=self.env, check=True, capture_output=True)
+
     def decide(self, argv: list[str], cwd: Path) -> Decision:
         """The policy's verdict, taken in the case's directory (it reads `@file` and `--input` there)."""
         here = os.getcwd()
@@ -105,23 +138,43 @@ class OracleRig:
         finally:
             os.chdir(here)
 
-    def observe(self, argv: list[str], cwd: Path) -> Observation:
+    def decide_on_terminal(self, argv: list[str], cwd: Path) -> Decision:
+        """What the shim does on a terminal where gh may prompt: the policy's verdict for stdin and stdout
+        terminals, and for a read the repo gh would act on (which the shim passes through when unsure)."""
+        env = terminal_env(self.env)
+        here = os.getcwd()
+        os.chdir(cwd)
+        try:
+            decision = policy.decide(argv, stdin_tty=True, stdout_tty=True, env=env)
+            if decision.action == "read":
+                keys.repo_context(decision, env, str(cwd), can_prompt=True)
+        except gitctx.Ambiguous as unsure:
+            return Decision("pass", f"repo not certain on a terminal ({unsure})", decision.command)
+        finally:
+            os.chdir(here)
+        return decision
+
+    def observe(self, argv: list[str], cwd: Path, *, terminal: bool = False) -> Observation:
         events = cwd.parent / f"{cwd.name}.events"
         events.touch()
-        before = {path: path.read_bytes() for path in cwd.rglob("*") if path.is_file()}
+        before = _files(cwd)
         seen = Observation()
-        try:
-            done = subprocess.run(
-                [REAL_GH, *argv],
-                env={**self.env, "ORACLE_EVENTS": str(events)},
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=TIMEOUT_S,
-            )
-            seen.exit_code = done.returncode
-        except subprocess.TimeoutExpired:
-            seen.effects.append(f"still running after {TIMEOUT_S}s")
+        env = {**self.env, "ORACLE_EVENTS": str(events)}
+        if terminal:
+            ran = run_on_terminal([REAL_GH, *argv], terminal_env(env), cwd, TIMEOUT_S)
+            seen.exit_code, seen.prompted = ran.exit_code, bool(ran.prompted)
+            if ran.prompted:
+                seen.effects.append(f"prompted: {ran.prompted}")
+            elif ran.exit_code is None:
+                seen.effects.append(f"still running after {TIMEOUT_S}s")
+        else:
+            try:
+                done = subprocess.run(
+                    [REAL_GH, *argv], env=env, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT_S
+                )
+                seen.exit_code = done.returncode
+            except subprocess.TimeoutExpired:
+                seen.effects.append(f"still running after {TIMEOUT_S}s")
         for entry in self._new_requests():
             kind = entry.get("graphql_operation_type") if entry["path"] == "/graphql" else None
             seen.requests.append(f"{entry['method']} {entry['path']}" + (f" {kind}" if kind else ""))
@@ -133,7 +186,7 @@ class OracleRig:
         for line in events.read_text().splitlines():
             if line.startswith("browser") or (line.startswith("git") and _git_effect(line)):
                 seen.effects.append(line)
-        after = {path: path.read_bytes() for path in cwd.rglob("*") if path.is_file()}
+        after = _files(cwd)
         for path in sorted(set(after) - set(before)) + [p for p in before if after.get(p, before[p]) != before[p]]:
             seen.effects.append(f"wrote {path.relative_to(cwd)}")
         return seen
@@ -142,6 +195,10 @@ class OracleRig:
         mine = [entry for entry in self.hub.requests() if entry.get("user") == self.login]
         fresh, self.seen = mine[self.seen :], len(mine)
         return fresh
+
+
+def _files(cwd: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in cwd.rglob("*") if path.is_file() and ".git" not in path.parts}
 
 
 def seed_scratch(hub: FakeHub, logins: list[str]) -> None:
