@@ -69,8 +69,9 @@ class InboundCap:
         return (0, opened)
 
     async def trim(self) -> None:
-        for conn in self.excess(time.monotonic()):
-            self.closing.add(id(conn))
+        doomed = self.excess(time.monotonic())
+        self.closing.update(id(conn) for conn in doomed)  # before any checkpoint: no longer counted
+        for conn in doomed:
             log.info("inbound cap %d: closing the connection from %s", self.cap, conn.muxed_conn.peer_id)
             with trio.move_on_after(CLOSE_TIMEOUT):
                 try:
