@@ -2,7 +2,9 @@
 
 Peers come from GH_CACHE_P2P_BOOTSTRAP (several may be given; redialled when they drop), mDNS under
 a namespace-derived service type, whoever dials us, and the members they tell us of in their
-hello (peer exchange, up to GH_CACHE_P2P_MAX_PEERS connections). Only members, peers that proved
+hello (peer exchange, up to GH_CACHE_P2P_MAX_PEERS connections dialled; at most
+GH_CACHE_P2P_MAX_INBOUND accepted, see `inbound`), and through circuit relays for runners nothing
+can dial (`relay`). Only members, peers that proved
 they hold the namespace secret (`members`), are asked anything or answered anything but a hello.
 GossipSub carries sealed announcements and tombstones, which are only hints: data always comes
 over the `/ghcache/1.2.0` request/response protocol and is verified by the caller before use.
