@@ -66,3 +66,75 @@ def test_a_daemon_keeps_at_most_its_cap_of_inbound_connections_and_its_members(h
             flood.kill()
             flood.wait(10)
         stop_all(nodes)
+
+
+# -- which connections the cap closes (unit edge cases on stand-in connections) ----------------------
+class _Peer:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def to_string(self) -> str:
+        return self.name
+
+
+class _Conn:
+    def __init__(self, peer: str, direction: object) -> None:
+        self.muxed_conn = type("Muxed", (), {"peer_id": _Peer(peer)})()
+        self.direction = direction
+
+
+def _cap(cap: int, conns: dict[str, float], members: dict[str, float], outbound: tuple[str, ...] = ()):
+    """An InboundCap over stand-in connections: `conns` peer -> when it opened, `members` peer -> last use."""
+    from libp2p.rcmgr import Direction
+
+    from ghcache.daemon.inbound import InboundCap
+
+    swarm = type("Swarm", (), {})()
+    made = {peer: _Conn(peer, Direction.INBOUND) for peer in conns}
+    swarm.connections = {peer: [conn] for peer, conn in made.items()}
+    swarm.connections.update({peer: [_Conn(peer, Direction.OUTBOUND)] for peer in outbound})
+    limiter = InboundCap(swarm, cap, lambda peer: peer in members, lambda peer: members.get(peer, 0.0))
+    limiter.opened = {id(conn): conns[peer] for peer, conn in made.items()}
+    return limiter
+
+
+def _closed(limiter, now: float) -> list[str]:
+    return [conn.muxed_conn.peer_id.to_string() for conn in limiter.excess(now)]
+
+
+def test_a_flood_of_new_strangers_closes_the_newest_strangers_and_no_member() -> None:
+    conns = {"m1": 1.0, "m2": 2.0, **{f"s{index}": 100.0 + index for index in range(5)}}
+    limiter = _cap(3, conns, {"m1": 50.0, "m2": 60.0})
+    assert sorted(_closed(limiter, 101.0)) == ["s1", "s2", "s3", "s4"]  # s0, the oldest, may still hello
+
+
+def test_strangers_that_did_not_hello_in_time_go_before_new_ones() -> None:
+    limiter = _cap(2, {"m1": 1.0, "stale": 5.0, "new": 99.0}, {"m1": 90.0})
+    assert _closed(limiter, 100.0) == ["stale"]
+
+
+def test_members_alone_over_the_cap_lose_the_least_recently_useful() -> None:
+    limiter = _cap(2, {"a": 1.0, "b": 2.0, "c": 3.0}, {"a": 30.0, "b": 10.0, "c": 20.0})
+    assert _closed(limiter, 100.0) == ["b"]
+
+
+def test_outbound_connections_are_not_counted_nor_closed() -> None:
+    limiter = _cap(2, {"a": 1.0, "b": 2.0}, {}, outbound=("x", "y", "z"))
+    assert _closed(limiter, 100.0) == [] and len(limiter.inbound()) == 2
+
+
+def test_relay_and_cap_settings() -> None:
+    from ghcache.daemon.relay import parse_relays
+    from ghcache.daemon.settings import DEFAULT_MAX_INBOUND, DaemonSettings
+
+    plain = DaemonSettings.from_env({})
+    assert (plain.max_inbound, plain.relays, plain.relay_service) == (DEFAULT_MAX_INBOUND, (), False)
+    relay = "/ip4/127.0.0.1/tcp/4701/p2p/12D3KooWDMeXSv97vr5iVRf2xd2GZAdaZLEKKRAMoLMZqaCEN1wf"
+    tuned = DaemonSettings.from_env(
+        {"GH_CACHE_P2P_MAX_INBOUND": "0", "GH_CACHE_P2P_RELAY": relay, "GH_CACHE_P2P_RELAY_SERVICE": "1"}
+    )
+    assert (tuned.max_inbound, tuned.relays, tuned.relay_service) == (1, (relay,), True)
+    assert parse_relays([relay])[0].peer_id.to_string() == relay.rsplit("/", 1)[1]
+    for bad in ("/ip4/127.0.0.1/tcp/4701", f"{relay}/p2p-circuit/p2p/{relay.rsplit('/', 1)[1]}"):
+        with pytest.raises(ValueError, match="GH_CACHE_P2P_RELAY"):
+            parse_relays([bad])
