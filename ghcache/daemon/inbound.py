@@ -68,9 +68,16 @@ class InboundCap:
             return (1, -opened)
         return (0, opened)
 
-    async def trim(self) -> None:
+    def condemn(self) -> list[INetConn]:
+        """The connections past the cap, marked as closing (no longer counted) before any checkpoint."""
         doomed = self.excess(time.monotonic())
-        self.closing.update(id(conn) for conn in doomed)  # before any checkpoint: no longer counted
+        self.closing.update(id(conn) for conn in doomed)
+        return doomed
+
+    async def trim(self) -> None:
+        await self.close(self.condemn())
+
+    async def close(self, doomed: list[INetConn]) -> None:
         for conn in doomed:
             log.info("inbound cap %d: closing the connection from %s", self.cap, conn.muxed_conn.peer_id)
             with trio.move_on_after(CLOSE_TIMEOUT):
@@ -89,7 +96,7 @@ class TrimOnConnect(INotifee):
 
     async def connected(self, network: INetwork, conn: INetConn) -> None:
         self.cap.opened.setdefault(id(conn), time.monotonic())
-        self.nursery.start_soon(self.cap.trim)
+        self.nursery.start_soon(self.cap.close, self.cap.condemn())
 
     async def disconnected(self, network: INetwork, conn: INetConn) -> None:
         self.cap.opened.pop(id(conn), None)

@@ -504,10 +504,8 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, hint
 
 @asynccontextmanager
 async def _relaying(net: PeerNet, relays: list[PeerInfo], settings: DaemonSettings) -> AsyncIterator[None]:
-    """The circuit relay protocol, when we use relays or are one (`relay` explains it)."""
-    if not relays and not settings.relay_service:
-        yield
-        return
+    """The circuit relay protocol (`relay` explains it): every daemon can dial a runner through its
+    relay; one with GH_CACHE_P2P_RELAY also reserves slots, one with the relay service relays."""
     net.relaying = Relaying(net.host, relays, settings.relay_service, settings.max_inbound, net.is_member)
     async with background_trio_service(net.relaying.protocol):
         await net.relaying.protocol.event_started.wait()

@@ -1,7 +1,9 @@
 """Peers that keep dialling a daemon without holding the namespace secret: a flood for the inbound
 cap test. Run as `python strangers.py <multiaddr> <count> <report file>`; each of `count` libp2p
 hosts (Noise + yamux, as a daemon's) dials, waits until the daemon closes the connection, and dials
-again; the report file holds how often each one was closed, rewritten as that changes."""
+again, until a file `<report>.hold` appears: then each keeps the connection it has (if any) and dials
+no more. The report, rewritten every 50 ms, says how often each was closed, how many hold, and how
+many are connected."""
 
 from __future__ import annotations
 
@@ -20,35 +22,53 @@ from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 
 
+class Flood:
+    def __init__(self, target: PeerInfo, count: int, report: Path) -> None:
+        self.target, self.report, self.hold = target, report, report.with_suffix(".hold")
+        self.hosts = [stranger() for _ in range(count)]
+        self.closed, self.held = [0] * count, [False] * count
+
+    async def keep_dialling(self, index: int) -> None:
+        host = self.hosts[index]
+        async with host.run(listen_addrs=[]):
+            while not self.hold.exists():
+                try:
+                    with trio.move_on_after(5):
+                        await host.connect(self.target)
+                except Exception:  # refused or closed during the handshake: counts as closed
+                    pass
+                while self.connected(host) and not self.hold.exists():
+                    await trio.sleep(0.05)
+                if not self.connected(host):
+                    self.closed[index] += 1
+                await trio.sleep(0.1)
+            self.held[index] = True
+            await trio.sleep_forever()
+
+    def connected(self, host: IHost) -> bool:
+        return self.target.peer_id in host.get_connected_peers()
+
+    async def write_reports(self) -> None:
+        partial = self.report.with_suffix(".partial")
+        while True:
+            connected = sum(self.connected(host) for host in self.hosts)
+            partial.write_text(json.dumps({"closed": self.closed, "held": sum(self.held), "connected": connected}))
+            partial.replace(self.report)  # whole, never half written
+            await trio.sleep(0.05)
+
+
 def stranger() -> IHost:
     key_pair = create_new_key_pair()
     noise = NoiseTransport(key_pair, noise_privkey=create_noise_key_pair().private_key)
     return new_host(key_pair=key_pair, sec_opt={NOISE_PROTOCOL_ID: noise}, muxer_preference="YAMUX")
 
 
-async def keep_dialling(host: IHost, target: PeerInfo, index: int, closed: list[int], report: Path) -> None:
-    async with host.run(listen_addrs=[]):
-        while True:
-            try:
-                with trio.move_on_after(5):
-                    await host.connect(target)
-            except Exception:  # refused or closed during the handshake: counts as closed
-                pass
-            while target.peer_id in host.get_connected_peers():
-                await trio.sleep(0.05)
-            closed[index] += 1
-            partial = report.with_suffix(".partial")
-            partial.write_text(json.dumps(closed))
-            partial.replace(report)  # whole, never half written
-            await trio.sleep(0.1)
-
-
 async def main(addr: str, count: int, report: Path) -> None:
-    target = info_from_p2p_addr(multiaddr.Multiaddr(addr))
-    closed = [0] * count
+    flood = Flood(info_from_p2p_addr(multiaddr.Multiaddr(addr)), count, report)
     async with trio.open_nursery() as nursery:
+        nursery.start_soon(flood.write_reports)
         for index in range(count):
-            nursery.start_soon(keep_dialling, stranger(), target, index, closed, report)
+            nursery.start_soon(flood.keep_dialling, index)
 
 
 if __name__ == "__main__":
