@@ -360,6 +360,7 @@ class PeerNet:
         self.greeted = {peer: since for peer, since in self.greeted.items() if peer in connected}
         self.useful = {peer: since for peer, since in self.useful.items() if peer in connected}
         if self.relaying is not None:
+            self.relaying.drop_gone(connected)
             for relay in self.relaying.due(connected):
                 self.nursery.start_soon(self._reserve, relay)
             self.members.reachable = bool(self.addresses())

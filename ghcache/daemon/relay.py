@@ -112,6 +112,14 @@ class Relaying:
             and self.reserved.get(relay, 0.0) < soon
         ]
 
+    def drop_gone(self, connected: set[str]) -> None:
+        """As the relay: forget the reservations of runners that left. The spec ends a reservation
+        with its connection, but py-libp2p 0.8.1 counts it against max_reservations until its TTL,
+        so an hour of matrix jobs coming and going would use them all up."""
+        reservations = self.protocol.resource_manager._reservations  # noqa: SLF001
+        for peer in [peer for peer in reservations if peer.to_string() not in connected]:
+            del reservations[peer]
+
     async def reserve(self, relay: str) -> None:
         """Reserve (or renew) a slot at `relay`; failures are retried on a later round."""
         self.reserving.add(relay)

@@ -149,3 +149,21 @@ def test_relay_and_cap_settings() -> None:
     for bad in ("/ip4/127.0.0.1/tcp/4701", f"{relay}/p2p-circuit/p2p/{relay.rsplit('/', 1)[1]}"):
         with pytest.raises(ValueError, match="GH_CACHE_P2P_RELAY"):
             parse_relays([bad])
+
+
+def test_a_relay_forgets_the_reservations_of_runners_that_left() -> None:
+    """py-libp2p counts a gone runner's reservation until its TTL; ours ends with its connection."""
+    from libp2p import new_host
+    from libp2p.crypto.ed25519 import create_new_key_pair
+
+    from ghcache.daemon.relay import Relaying
+
+    relaying = Relaying(new_host(key_pair=create_new_key_pair()), [], True, 2, lambda peer: True)
+    manager = relaying.protocol.resource_manager
+    runners = [new_host(key_pair=create_new_key_pair()).get_id() for _ in range(3)]
+    for runner in runners[:2]:
+        manager.reserve(runner)
+    assert not manager.can_accept_reservation(runners[2])  # full, though neither is connected
+    relaying.drop_gone({runners[0].to_string()})
+    assert manager.can_accept_reservation(runners[2])
+    assert manager._reservations.keys() == {runners[0]}

@@ -23,6 +23,7 @@ from p2prig import Lab, Node, stop_all, upstream_runs, wait_for
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("zipapps")]  # the shim runs from bin/ghcache.pyz
 REPO = ("-R", "octo/hello")
 PROBE_PORT = 4799
+RELAY_PORT = 4701  # in our own LAN namespace: free
 LISTENER = f"""
 import socket
 server = socket.socket()
@@ -83,7 +84,7 @@ def test_runners_nothing_can_dial_share_reads_and_writes_through_a_relay(hub: Fa
             hub,
             tmp_path,
             netns=lab.lan,
-            GH_CACHE_P2P_LISTEN=f"/ip4/{lab.LAN_IP}/tcp/0",
+            GH_CACHE_P2P_LISTEN=f"/ip4/{lab.LAN_IP}/tcp/{RELAY_PORT}",  # the same address after a restart
             GH_CACHE_P2P_RELAY_SERVICE="1",
         ).start()
         nodes = [relay]
@@ -103,17 +104,7 @@ def test_runners_nothing_can_dial_share_reads_and_writes_through_a_relay(hub: Fa
             for runner in runners:
                 runner.start()
             ids = {node.name: node.status()["peer_id"] for node in nodes}
-            for runner, other in ((a, b), (b, a)):
-                # a member of the other runner: their hellos went both ways over a relayed connection
-                wait_for(
-                    lambda runner=runner, other=other: (
-                        set(runner.status().get("members", [])) == {ids["relay"], ids[other.name]}
-                    ),
-                    60,
-                    f"{runner.name} to admit the relay and {other.name}",
-                )
-                addresses = runner.status()["addresses"]
-                assert addresses and all(f"/p2p/{ids['relay']}/p2p-circuit/p2p/" in addr for addr in addresses)
+            wait_for_relayed_mesh(relay, runners, ids)
 
             first = a.gh(*read)
             assert first.returncode == 0 and first.stdout == expected
@@ -130,8 +121,31 @@ def test_runners_nothing_can_dial_share_reads_and_writes_through_a_relay(hub: Fa
             assert title.encode() in after.stdout and title.encode() not in before
             for index in range(2):  # still nothing can dial them: all of it went over their own dials
                 assert_refuses_inbound(lab, index)
+
+            relay.stop()  # the relay gone and back: the runners reserve again and find each other again
+            relay.start()
+            wait_for_relayed_mesh(relay, runners, ids)
+            releases = ("api", "repos/octo/hello/releases")
+            runs = upstream_runs([b])
+            assert a.gh(*releases).returncode == 0
+            assert b.gh(*releases).stdout == a.gh(*releases).stdout
+            assert upstream_runs([b]) == runs
         finally:
             stop_all(nodes)
+
+
+def wait_for_relayed_mesh(relay: Node, runners: list[Node], ids: dict[str, str]) -> None:
+    """Each runner a member of the relay and of the other runners (their hellos went both ways over
+    a relayed connection), reachable only at circuit addresses through the relay."""
+    for runner in runners:
+        wanted = {ids[node.name] for node in [relay, *runners] if node is not runner}
+        wait_for(
+            lambda runner=runner, wanted=wanted: set(runner.status().get("members", [])) == wanted,
+            60,
+            f"{runner.name} to admit the relay and the other runners",
+        )
+        addresses = runner.status()["addresses"]
+        assert addresses and all(f"/p2p/{ids['relay']}/p2p-circuit/p2p/" in addr for addr in addresses)
 
 
 def tombstones(node: Node) -> set[str]:
