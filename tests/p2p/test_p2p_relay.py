@@ -151,3 +151,28 @@ def wait_for_relayed_mesh(relay: Node, runners: list[Node], ids: dict[str, str])
 def tombstones(node: Node) -> set[str]:
     marks = node.cache_dir / "invalidations"
     return {path.name for path in marks.iterdir()} if marks.exists() else set()
+
+
+def test_a_relay_serves_members_only(hub: FakeHub, tmp_path: Path) -> None:
+    """A runner of the namespace gets a slot; a peer without the secret gets neither a slot nor a
+    circuit to that runner (on loopback: the trust model, not the network, is under test here)."""
+    relay = Node("relay", hub, tmp_path, GH_CACHE_P2P_RELAY_SERVICE="1").start()
+    runner = Node("runner", hub, tmp_path, GH_CACHE_P2P_LISTEN="none", GH_CACHE_P2P_RELAY=relay.address)
+    try:
+        runner.start()
+        wait_for(lambda: runner.status().get("addresses"), 60, "the runner to hold a slot at the relay")
+        stranger = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).parent / "relay_stranger.py"),
+                relay.address,
+                runner.status()["peer_id"],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert stranger.stdout.split() == ["refused", "refused"], stranger.stderr[-2000:]
+        assert runner.status()["members"] == [relay.status()["peer_id"]]  # and it reached no one
+    finally:
+        stop_all([relay, runner])
