@@ -2,7 +2,9 @@
 
 Peers come from GH_CACHE_P2P_BOOTSTRAP (several may be given; redialled when they drop), mDNS under
 a namespace-derived service type, whoever dials us, and the members they tell us of in their
-hello (peer exchange, up to GH_CACHE_P2P_MAX_PEERS connections). Only members, peers that proved
+hello (peer exchange, up to GH_CACHE_P2P_MAX_PEERS connections dialled; at most
+GH_CACHE_P2P_MAX_INBOUND accepted, see `inbound`), and through circuit relays for runners nothing
+can dial (`relay`). Only members, peers that proved
 they hold the namespace secret (`members`), are asked anything or answered anything but a hello.
 GossipSub carries sealed announcements and tombstones, which are only hints: data always comes
 over the `/ghcache/1.2.0` request/response protocol and is verified by the caller before use.
@@ -42,7 +44,9 @@ from libp2p.tools.anyio_service import background_trio_service
 
 from . import protocol
 from .hints import Hints
+from .inbound import InboundCap, TrimOnConnect
 from .members import HELLO, HELLO_REPLY, Hello, Members, new_nonce
+from .relay import Relaying, is_circuit, parse_relays
 from .settings import DaemonSettings
 from .sharing import Rejected, Sharing
 
@@ -176,7 +180,11 @@ class PeerNet:
         self.host, self.pubsub, self.sharing, self.hints, self.nursery = host, pubsub, sharing, hints, nursery
         self.max_peers = settings.max_peers
         self.streams = Streams(lambda peer: host.new_stream(peer, [PEER_PROTOCOL]), nursery)
-        self.members = Members(self.peer_id, reachable=bool(settings.listen))
+        self.listening = bool(settings.listen)  # reachable directly; through a relay once it holds a slot
+        self.members = Members(self.peer_id, reachable=self.listening)
+        self.useful: dict[str, float] = {}  # member -> when it last asked or answered us (the cap keeps these)
+        self.relaying: Relaying | None = None  # GH_CACHE_P2P_RELAY / _RELAY_SERVICE, set by `start`
+        self.cap: InboundCap | None = None
         self.handler: Handler | None = None  # the daemon's answers to members' requests
         self.greeted: dict[str, float] = {}  # peer -> when we last sent it a hello
         self.dialled: dict[str, float] = {}  # address -> when we last dialled it
@@ -186,12 +194,13 @@ class PeerNet:
         return self.host.get_id().to_string()
 
     def addresses(self) -> list[str]:
-        """Our dialable addresses as `.../p2p/<id>` (none when we listen nowhere)."""
-        if not self.members.reachable:
-            return []
-        return [f"{addr}/p2p/{self.peer_id}" for addr in self.host.get_addrs() if "/p2p/" not in str(addr)] or [
-            str(addr) for addr in self.host.get_addrs()
-        ]
+        """Our dialable addresses as `.../p2p/<id>`, then `/p2p-circuit` ones through the relays that
+        hold a slot for us (none when we listen nowhere and hold no slot)."""
+        relayed = self.relaying.circuit_addrs(self.peer_id) if self.relaying else []
+        if not self.listening:
+            return relayed
+        direct = [f"{addr}/p2p/{self.peer_id}" for addr in self.host.get_addrs() if "/p2p/" not in str(addr)]
+        return (direct or [str(addr) for addr in self.host.get_addrs()]) + relayed
 
     def connected(self) -> list[str]:
         return [peer.to_string() for peer in self.host.get_connected_peers()]
@@ -212,7 +221,9 @@ class PeerNet:
         """One request to a member and its reply; None if it fails or takes longer than `timeout`."""
         with trio.move_on_after(timeout):
             try:
-                return await self.streams.request(ID.from_base58(peer), message.encode())
+                reply = await self.streams.request(ID.from_base58(peer), message.encode())
+                self.useful[peer] = time.monotonic()
+                return reply
             except Exception as error:  # libp2p raises many types for a peer that is down or rude
                 log.debug("peer %s: %s", peer, error)
         return None
@@ -284,6 +295,7 @@ class PeerNet:
             return self._greet_back(request, peer)
         if peer not in self.members.verified or self.handler is None:
             return protocol.error("not a member")
+        self.useful[peer] = time.monotonic()
         return await self.handler(request, peer)
 
     def _greet_back(self, request: protocol.Message, peer: str) -> protocol.Message:
@@ -296,6 +308,16 @@ class PeerNet:
             self.peer_id, peer, hello.nonce, self.addresses(), self.members.reachable, self.members.exchange()
         )
         return protocol.ok(reply.seal(self.sharing, HELLO_REPLY))
+
+    def is_member(self, peer: str) -> bool:
+        return peer in self.members.verified
+
+    def last_useful(self, peer: str) -> float:
+        return self.useful.get(peer, 0.0)
+
+    def inbound(self) -> int:
+        """Inbound connections we keep (at most GH_CACHE_P2P_MAX_INBOUND)."""
+        return len(self.cap.inbound()) if self.cap else 0
 
     def max_body(self, peer: str) -> int:
         return protocol.MAX_BODY if peer in self.members.verified else MAX_STRANGER_BODY
@@ -325,6 +347,8 @@ class PeerNet:
         while True:
             self._keep_round(bootstrap)
             await self.streams.close_idle(set(self.host.get_connected_peers()))
+            if self.cap is not None:
+                await self.cap.trim()
             await trio.sleep(KEEP_INTERVAL)
 
     def _keep_round(self, bootstrap: Sequence[PeerInfo]) -> None:
@@ -334,6 +358,12 @@ class PeerNet:
             if peer not in connected:
                 self.members.forget(peer)
         self.greeted = {peer: since for peer, since in self.greeted.items() if peer in connected}
+        self.useful = {peer: since for peer, since in self.useful.items() if peer in connected}
+        if self.relaying is not None:
+            self.relaying.drop_gone(connected)
+            for relay in self.relaying.due(connected):
+                self.nursery.start_soon(self._reserve, relay)
+            self.members.reachable = bool(self.addresses())
         for peer in connected:
             if self.greeted.get(peer, float("-inf")) < clock - GREET_INTERVAL:
                 self.greeted[peer] = clock
@@ -352,17 +382,32 @@ class PeerNet:
         for name, info in wanted:
             if info.peer_id.to_string() not in connected and name not in self.dialled:
                 self.dialled[name] = clock
-                self.nursery.start_soon(self._dial, info)
+                self.nursery.start_soon(self._dial, info, name)
         self.hints.prune(now)
         self.members.prune(now)
 
-    async def _dial(self, info: PeerInfo) -> None:
+    async def _reserve(self, relay: str) -> None:
+        """A slot at `relay`; once we hold one, members hear our new address at once (a fresh hello)."""
+        assert self.relaying is not None
+        had = set(self.addresses())
+        await self.relaying.reserve(relay)
+        self.members.reachable = bool(self.addresses())
+        if set(self.addresses()) != had:
+            for peer in self.member_ids():
+                self.greeted[peer] = trio.current_time()
+                self.nursery.start_soon(self.greet, peer)
+
+    async def _dial(self, info: PeerInfo, addr: str = "") -> None:
+        """Dial a peer: directly, or through its relay for a `/p2p-circuit` address."""
         network = self.host.get_network()
         if isinstance(network, Swarm):  # libp2p would refuse to redial for 60 s after a failure, which keeps
             network.unblock_peer(info.peer_id)  # a healed partition apart; REDIAL_INTERVAL paces us instead
         with trio.move_on_after(DIAL_TIMEOUT):
             try:
-                await self.host.connect(info)
+                if is_circuit(addr) and self.relaying is not None:
+                    await self.relaying.dial(addr)
+                else:
+                    await self.host.connect(info)
             except Exception as error:  # libp2p raises many types for a peer that is down
                 log.info("dialling %s: %s", info.peer_id, error)
 
@@ -430,7 +475,9 @@ def _peer_handler(net: PeerNet) -> Callable[[INetStream], Awaitable[None]]:
 async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, hints: Hints) -> AsyncIterator[PeerNet]:
     """Run the host, pubsub and our protocol until the block exits; set `handler` on the PeerNet
     to answer members' requests."""
+    relays = parse_relays(settings.relays)
     bootstrap = parse_bootstrap(settings.bootstrap)
+    bootstrap += [info for info in relays if info.peer_id not in {seed.peer_id for seed in bootstrap}]
     key_pair = _identity(state_dir)
     host = _new_host(settings, key_pair)
     listen = [multiaddr.Multiaddr(addr) for addr in settings.listen]
@@ -442,13 +489,29 @@ async def start(settings: DaemonSettings, sharing: Sharing, state_dir: str, hint
             async with trio.open_nursery() as nursery:
                 net = PeerNet(host, pubsub, sharing, settings, hints, nursery)
                 host.set_stream_handler(PEER_PROTOCOL, _peer_handler(net))
-                nursery.start_soon(net.keep_connected, bootstrap)
-                if settings.mdns:
-                    from .mdns import discover
+                network = host.get_network()
+                if isinstance(network, Swarm):  # what new_host builds
+                    net.cap = InboundCap(network, settings.max_inbound, net.is_member, net.last_useful)
+                    network.register_notifee(TrimOnConnect(net.cap, nursery))
+                async with _relaying(net, relays, settings):
+                    nursery.start_soon(net.keep_connected, bootstrap)
+                    if settings.mdns:
+                        from .mdns import discover
 
-                    nursery.start_soon(discover, host, sharing.mdns_service, settings.mdns_interfaces)
-                yield net
-                nursery.cancel_scope.cancel()
+                        nursery.start_soon(discover, host, sharing.mdns_service, settings.mdns_interfaces)
+                    yield net
+                    nursery.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def _relaying(net: PeerNet, relays: list[PeerInfo], settings: DaemonSettings) -> AsyncIterator[None]:
+    """The circuit relay protocol (`relay` explains it): every daemon can dial a runner through its
+    relay; one with GH_CACHE_P2P_RELAY also reserves slots, one with the relay service relays."""
+    net.relaying = Relaying(net.host, relays, settings.relay_service, settings.max_inbound, net.is_member)
+    async with background_trio_service(net.relaying.protocol):
+        await net.relaying.protocol.event_started.wait()
+        net.relaying.install()
+        yield
 
 
 def parse_bootstrap(addrs: Iterable[str]) -> list[PeerInfo]:

@@ -417,6 +417,7 @@ class LocalServer:
             "addresses": net.addresses() if net else [],
             "peers": net.connected() if net else [],
             "members": net.member_ids() if net else [],
+            "inbound": net.inbound() if net else 0,  # connections others opened to us (capped)
             "ipfs": self.daemon.ipfs is not None,
             "shared_entries": len(self.daemon.shelf.pointers()),
             "hints": len(self.daemon.hints),

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4701"
 DEFAULT_IPFS_API = "/ip4/127.0.0.1/tcp/5001/http"
 DEFAULT_MAX_PEERS = 32
+DEFAULT_MAX_INBOUND = 64  # inbound connections kept at most; a relay or bootstrap peer of a big matrix wants more
 NO_LISTEN = "none"  # GH_CACHE_P2P_LISTEN=none: accept no inbound connections (dial out only)
 DEFAULT_WAIT_MS = 20000  # how long a shim waits for another runner's fetch of the same read
 
@@ -54,6 +55,9 @@ class DaemonSettings:
         "listen",
         "bootstrap",
         "max_peers",
+        "max_inbound",
+        "relays",
+        "relay_service",
         "mdns",
         "mdns_interfaces",
         "ipfs_api",
@@ -69,6 +73,9 @@ class DaemonSettings:
         listen: tuple[str, ...],
         bootstrap: tuple[str, ...],
         max_peers: int,
+        max_inbound: int,
+        relays: tuple[str, ...],
+        relay_service: bool,
         mdns: bool,
         mdns_interfaces: tuple[str, ...],
         ipfs_api: str,
@@ -76,7 +83,8 @@ class DaemonSettings:
         max_size: int,
     ) -> None:
         self.p2p, self.ipfs, self.listen, self.bootstrap = p2p, ipfs, listen, bootstrap
-        self.max_peers = max_peers
+        self.max_peers, self.max_inbound = max_peers, max_inbound
+        self.relays, self.relay_service = relays, relay_service
         self.mdns, self.mdns_interfaces = mdns, mdns_interfaces
         self.ipfs_api, self.ipfs_timeout = ipfs_api, ipfs_timeout
         self.max_size = max_size
@@ -84,7 +92,9 @@ class DaemonSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> DaemonSettings:
         """GH_CACHE_P2P (default on), GH_CACHE_IPFS (default off: it needs a node), their knobs, and
-        GH_CACHE_MAX_SIZE, which caps the daemon's shelf as it caps the local tier."""
+        GH_CACHE_MAX_SIZE, which caps the daemon's shelf as it caps the local tier. GH_CACHE_P2P_RELAY
+        names relay peers to be reachable through (a runner nothing can dial);
+        GH_CACHE_P2P_RELAY_SERVICE makes this daemon such a relay for members."""
         env = os.environ if env is None else env
         return cls(
             p2p=_flag(env, "GH_CACHE_P2P", True),
@@ -92,6 +102,9 @@ class DaemonSettings:
             listen=_listen(env),
             bootstrap=_words(env.get("GH_CACHE_P2P_BOOTSTRAP", "")),
             max_peers=max(int(env.get("GH_CACHE_P2P_MAX_PEERS") or DEFAULT_MAX_PEERS), 1),
+            max_inbound=max(int(env.get("GH_CACHE_P2P_MAX_INBOUND") or DEFAULT_MAX_INBOUND), 1),
+            relays=_words(env.get("GH_CACHE_P2P_RELAY", "")),
+            relay_service=_flag(env, "GH_CACHE_P2P_RELAY_SERVICE", False),
             mdns=_flag(env, "GH_CACHE_P2P_MDNS", True),
             mdns_interfaces=_words(env.get("GH_CACHE_P2P_MDNS_INTERFACES", "")),
             ipfs_api=env.get("GH_CACHE_IPFS_API") or DEFAULT_IPFS_API,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
 class Node:
     """One machine: a gh home, a cache dir and (once started) a ghcache daemon."""
 
-    def __init__(self, name: str, hub: FakeHub, base: Path, **settings: str) -> None:
+    def __init__(self, name: str, hub: FakeHub, base: Path, netns: str = "", **settings: str) -> None:
         home = base / name / "home"
         home.mkdir(parents=True)
         token = f"ghp_{name}{secrets.token_hex(16)}"  # runners have different tokens, so different local keys
@@ -64,6 +65,7 @@ class Node:
             }
         )
         self.name, self.rig = name, GhRig(hub, home, env)
+        self.netns = netns  # the network namespace its daemon runs in (its shim stays in ours)
         self.started = False
 
     @property
@@ -75,8 +77,14 @@ class Node:
         return self.rig.cache_dir
 
     def ghcache(self, *args: str) -> subprocess.CompletedProcess[str]:
+        inside = ["ip", "netns", "exec", self.netns] if self.netns else []
         return subprocess.run(
-            [sys.executable, "-m", "ghcache", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=90
+            [*inside, sys.executable, "-m", "ghcache", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=90,
         )
 
     def start(self) -> Node:
@@ -210,3 +218,81 @@ def stop_all(nodes: list[Node]) -> None:
 def upstream_runs(nodes: list[Node]) -> int:
     """How many times the shims of `nodes` ran the real gh for a read (their stats)."""
     return sum(node.stats().get("run upstream", 0) for node in nodes)
+
+
+class Lab:
+    """Network namespaces of our own: a LAN (a bridge at LAN_IP, where a reachable peer runs) and
+    runners on it that accept no inbound connection: every TCP SYN that reaches one is refused
+    (iptables in its namespace), while it dials out as it likes. Nothing leaves the namespaces."""
+
+    LAN_IP = "10.231.0.1"
+
+    def __init__(self, runners: int) -> None:
+        tag = secrets.token_hex(3)
+        self.lan = f"ghc-{tag}-lan"
+        self.runners = [f"ghc-{tag}-r{index}" for index in range(runners)]
+        self.runner_ips = [f"10.231.0.{10 + index}" for index in range(runners)]
+
+    def __enter__(self) -> Lab:
+        for tool in ("ip", "iptables"):
+            if shutil.which(tool) is None:
+                raise AssertionError(f"{tool} is not installed: scripts/setup-netns.sh installs it")
+        try:
+            self._build()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _build(self) -> None:
+        lan = self.lan
+        _ip("netns", "add", lan)
+        _ip("-n", lan, "link", "set", "lo", "up")
+        _ip("-n", lan, "link", "add", "br0", "type", "bridge")
+        _ip("-n", lan, "addr", "add", f"{self.LAN_IP}/24", "dev", "br0")
+        _ip("-n", lan, "link", "set", "br0", "up")
+        for index, (runner, address) in enumerate(zip(self.runners, self.runner_ips, strict=True)):
+            _ip("netns", "add", runner)
+            _ip("-n", runner, "link", "set", "lo", "up")
+            _ip("-n", lan, "link", "add", f"v{index}", "type", "veth", "peer", "name", "eth0", "netns", runner)
+            _ip("-n", lan, "link", "set", f"v{index}", "master", "br0")
+            _ip("-n", lan, "link", "set", f"v{index}", "up")
+            _ip("-n", runner, "addr", "add", f"{address}/24", "dev", "eth0")
+            _ip("-n", runner, "link", "set", "eth0", "up")
+            _run(
+                "ip",
+                "netns",
+                "exec",
+                runner,
+                "iptables",
+                "-A",
+                "INPUT",
+                "-p",
+                "tcp",
+                "--syn",
+                "-j",
+                "REJECT",
+                "--reject-with",
+                "tcp-reset",
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        """Whatever still runs in our namespaces is ours: end it, then remove them (veths go with them)."""
+        for name in [*self.runners, self.lan]:
+            pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, timeout=30)
+            for pid in pids.stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
+
+
+def _ip(*args: str) -> None:
+    _run("ip", *args)
+
+
+def _run(*command: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
