@@ -6,20 +6,44 @@ straight to every member it is connected to, which pass on what was news to them
 ends, since a mark only spreads while it is newer than what a daemon has). A daemon applies a
 tombstone by marking its own cache dir's tombstones, so they are checked on use (by the shim for
 local entries, by the daemon for shared ones) and survive restarts like any local write.
+
+A daemon that was down, stopped or cut off while a write happened elsewhere missed that flood, so
+it catches up (`Tombstones`): it keeps the sealed tombstones it knows, bounded, and asks each
+member it (re)joins for those since it may have missed some; what comes back is opened and
+applied exactly like gossip. Until one catch-up has succeeded, its shared copies from before the
+gap are unverified and served to no one: a cache that is wrong is worse than none.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import time
+from collections.abc import Awaitable, Callable, Mapping
+
+import trio
 
 from .. import invalidation
+from ..tiers.local import write_private_file
+from . import protocol
 from .sharing import Rejected, Sharing
 
+log = logging.getLogger(__name__)
 SEAL_CONTEXT = "tombstone"  # the associated data: a tombstone cannot pass for any other sealed blob
 MAX_CLASSES = 32
 MAX_FIELD = 256
 MAX_FUTURE = 300.0  # a mark further ahead of our clock than this is refused: it would stale all for long
+SKEW = MAX_FUTURE  # runners' clocks may differ this much, so a catch-up asks from this much earlier
+MAX_STORED = 4096  # tombstones kept to answer catch-ups; the oldest go first
+MAX_REPLY = 512  # tombstones in one catch-up reply, newest first...
+MAX_REPLY_BYTES = 256 * 1024  # ...and their bytes
+CATCHUP_TIMEOUT = 5.0  # for a member to answer a catch-up
+PAUSE_GAP = 5.0  # a clock tick this late means we were stopped (SIGSTOP, a suspended VM): catch up
+ALIVE_NAME = "alive"  # in the daemon's state dir: when it last ran, so a restart asks only what it missed
+
+Request = Callable[[str, protocol.Message, float], Awaitable[protocol.Message | None]]
+Count = Callable[[str, str], None]
 
 
 class Tombstone:
@@ -45,7 +69,7 @@ class Tombstone:
         texts = [host, repo, *classes] if isinstance(classes, list) else []
         if not texts or not all(isinstance(text, str) and 0 < len(text) <= MAX_FIELD for text in texts):
             raise Rejected("not a tombstone")
-        if len(classes) > MAX_CLASSES or when > (time.time() if now is None else now) + MAX_FUTURE:
+        if len(classes) > MAX_CLASSES or not when <= (time.time() if now is None else now) + MAX_FUTURE:
             raise Rejected("not a tombstone")
         return cls(host, repo, tuple(classes), when)
 
@@ -59,3 +83,185 @@ class Tombstone:
         if news:
             invalidation.mark(cache_dir, self.host, (self.repo,), self.time)
         return bool(news)
+
+
+def retention(ttls: Mapping[str, float]) -> float:
+    """How long a tombstone matters: the longest TTL of a read it can make stale, plus clock skew.
+    Past it every copy fetched before the write has expired (copies of longer-lived reads that
+    peers send are doubted instead: see `Store.since`)."""
+    return max((ttl for name, ttl in ttls.items() if name not in invalidation.NEVER_STALE), default=0.0) + SKEW
+
+
+class Store:
+    """The sealed tombstones we know, to hand to members that catch up: the newest per (host,
+    repo, classes), for `retention` seconds, at most `cap`. What leaves moves the horizon, so a
+    catch-up reaching back past it is told its answer is incomplete."""
+
+    def __init__(self, retention: float, cap: int = MAX_STORED) -> None:
+        self.retention, self.cap = retention, cap
+        self.latest: dict[tuple[str, str, tuple[str, ...]], tuple[float, bytes]] = {}
+        self.horizon = 0.0  # the newest tombstone we dropped
+
+    def add(self, tombstone: Tombstone, sealed: bytes) -> None:
+        key = (tombstone.host, tombstone.repo, tombstone.classes)
+        known = self.latest.get(key)
+        if known is not None and known[0] >= tombstone.time:
+            return
+        self.latest[key] = (tombstone.time, sealed)
+        if len(self.latest) > self.cap:
+            self._drop(sorted(self.latest, key=lambda name: self.latest[name][0])[: len(self.latest) - self.cap])
+
+    def prune(self, now: float) -> None:
+        self._drop([key for key, (when, _) in self.latest.items() if when < now - self.retention])
+
+    def _drop(self, keys: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        for key in keys:
+            self.horizon = max(self.horizon, self.latest.pop(key)[0])
+
+    def since(self, since: float) -> tuple[list[bytes], float]:
+        """Those of writes at or after `since`, newest first within MAX_REPLY and MAX_REPLY_BYTES,
+        and the time before which the answer may be incomplete (0.0: it is complete)."""
+        newest = sorted((item for item in self.latest.values() if item[0] >= since), key=lambda item: -item[0])
+        chosen: list[bytes] = []
+        size, complete_after = 0, self.horizon if self.horizon >= since else 0.0
+        for when, sealed in newest:
+            size += len(sealed) + 4
+            if len(chosen) >= MAX_REPLY or size > MAX_REPLY_BYTES:
+                return chosen, max(complete_after, when)
+            chosen.append(sealed)
+        return chosen, complete_after
+
+    def __len__(self) -> int:
+        return len(self.latest)
+
+
+class Tombstones:
+    """What this daemon knows of the namespace's writes, and whether it may have missed some.
+
+    A gap opens when we may have missed tombstones: at start (from when we last ran), when we lose
+    our last member, and when our clock jumps (we were stopped). While a gap is open, shared copies
+    created before it are unverified. A catch-up from any member, asked from before the gap,
+    closes it; one that says its answer is incomplete leaves copies from before that time doubted
+    for good (they expire with their TTL)."""
+
+    def __init__(self, cache_dir: str, state_dir: str, sharing: Sharing, keep: float, count: Count) -> None:
+        self.cache_dir, self.sharing, self.count = cache_dir, sharing, count
+        self.alive_path = os.path.join(state_dir, ALIVE_NAME)
+        self.store = Store(keep)
+        now = time.time()
+        self.started = now
+        self.missed_since: float | None = _read_time(self.alive_path)  # None: no gap; 0.0: since ever
+        self.unverified_before = now  # shared copies created before this are served to no one
+        self.opened = now  # when the open gap opened (or last widened)
+        self.doubt_before = 0.0  # copies created before this stay unverified (an incomplete catch-up)
+        self.caught_up_after: float | None = None  # seconds from start to the first closed gap
+        self.caught_up = trio.Event()  # set when the first gap closes
+        self.ticked = now
+
+    # -- what we know ----------------------------------------------------------------------------------
+    def record(self, tombstone: Tombstone) -> bytes:
+        """Our shim's write: sealed, and kept to hand to members that catch up."""
+        sealed = tombstone.seal(self.sharing)
+        self.store.add(tombstone, sealed)
+        return sealed
+
+    def take(self, sealed: bytes) -> bool:
+        """A member's tombstone (gossip, flood or catch-up): opened, applied, kept; True if news."""
+        try:
+            tombstone = Tombstone.open(self.sharing, sealed)
+        except Rejected:
+            self.count("reject", "tombstone")
+            return False
+        try:
+            news = tombstone.apply(self.cache_dir)
+        except OSError as error:
+            log.warning("could not record a peer's write: %s", error)
+            return False
+        self.store.add(tombstone, sealed)
+        return news
+
+    def unverified(self, created: float) -> bool:
+        """Whether a shared copy created at `created` may be stale by a write we have not heard of."""
+        return created < max(self.unverified_before, self.doubt_before)
+
+    # -- gaps ------------------------------------------------------------------------------------------
+    def open_gap(self, since: float, now: float) -> None:
+        """We may have missed tombstones of writes since `since`: copies from before now are unverified."""
+        self.missed_since = since if self.missed_since is None else min(self.missed_since, since)
+        self.unverified_before = max(self.unverified_before, now)
+        self.opened = now
+
+    def since_for(self, left: float | None) -> float:
+        """Where a catch-up from a member asks from: when it left us (if it did), or the open gap's
+        start, whichever is earlier, less the clock skew."""
+        starts = [when for when in (left, self.missed_since) if when is not None]
+        return max(min(starts, default=self.started) - SKEW, 0.0)
+
+    def tick(self, now: float) -> bool:
+        """A clock tick (about once a second): True if the last one was so long ago that we were
+        stopped meanwhile (then a gap is open and members are to be asked)."""
+        paused = now - self.ticked > PAUSE_GAP
+        if paused:
+            self.open_gap(self.ticked, now)
+        self.ticked = now
+        return paused
+
+    def heartbeat(self, now: float) -> None:
+        """Remember that we ran until now, and let expired tombstones go."""
+        self.store.prune(now)
+        try:
+            write_private_file(self.alive_path, repr(now).encode())
+        except OSError as error:  # a restart asks for more then; nothing is wrong
+            log.info("could not record the heartbeat: %s", error)
+
+    # -- catch-up --------------------------------------------------------------------------------------
+    def answer(self, request: protocol.Message) -> protocol.Message:
+        """A member's catch-up request."""
+        try:
+            since = float(request.fields.get("since") or 0.0)
+        except ValueError:
+            return protocol.error("since is not a number")
+        sealed, complete_after = self.store.since(since)
+        return protocol.tombstones_reply(sealed, complete_after)
+
+    async def catch_up(self, request: Request, peer: str, since: float) -> list[bytes] | None:
+        """Ask `peer` for the tombstones since `since` and apply them; returns those that were news
+        (to pass on), or None if it did not answer. A gap that opened before we asked, and from no
+        earlier than `since`, closes."""
+        asked_at = time.time()
+        reply = await request(peer, protocol.peer_tombstones(since), CATCHUP_TIMEOUT)
+        if reply is None or reply.op == protocol.ERROR:  # gone, or it has not admitted us yet
+            return None
+        try:
+            sealed, complete_after = protocol.read_tombstones(reply, MAX_REPLY)
+        except protocol.BadMessage:
+            self.count("reject", "catchup")
+            return None
+        news = [blob for blob in sealed if self.take(blob)]
+        log.info("caught up from %s: %d tombstones since %.0f, %d news", peer, len(sealed), since, len(news))
+        if complete_after > since:  # beyond our clock is refused like a tombstone from the future
+            self.doubt_before = max(self.doubt_before, min(complete_after, asked_at + MAX_FUTURE))
+        if self.missed_since is not None and since <= self.missed_since and self.opened <= asked_at:
+            self.missed_since, self.unverified_before = None, 0.0
+            if self.caught_up_after is None:
+                self.caught_up_after = time.time() - self.started
+                self.caught_up.set()
+        self.count("catchup", "peer")
+        return news
+
+    def status(self) -> dict[str, object]:
+        return {
+            "tombstones": len(self.store),
+            "caught_up": self.missed_since is None,
+            "caught_up_after": self.caught_up_after,
+        }
+
+
+def _read_time(path: str) -> float:
+    """The heartbeat's time, within [0, now] (0.0 if there is none: then a catch-up asks for all)."""
+    try:
+        with open(path, "rb") as handle:
+            when = float(handle.read(64))
+    except (OSError, ValueError):
+        return 0.0
+    return when if 0.0 <= when <= time.time() else 0.0
