@@ -55,7 +55,8 @@ TOMBSTONE_TIMEOUT = 5.0  # per member a tombstone is sent to
 CATCHUP_WAIT = 5.0  # at start, for a bootstrap peer to hand us the writes we missed before we answer
 CATCHUP_TRIES, CATCHUP_RETRY = 3, 0.5  # asking a member that joined, and the pause between tries
 TICK = 1.0  # the clock watch that notices we were stopped
-HEARTBEAT = 10.0
+HEARTBEAT = 2.0  # how often the daemon records that it runs (a restart asks from the last one)
+SETTLE_SHARE = 0.5  # of a lookup's time, to let a catch-up under way finish first
 PRUNE_INTERVAL = 60.0
 UNPIN_TIMEOUT = 5.0
 
@@ -115,8 +116,8 @@ class Daemon:
         return plain
 
     def _doubt(self, entry: Entry) -> str:
-        """ "stale" if a write we know of came after the entry was fetched, "unverified" if one we
-        may have missed could have (`tombstones`), else ""."""
+        """Why a copy is not to be served: "stale" if a write we know of came after it was fetched,
+        "unverified" if one we may have missed could have (`tombstones`); "" if neither."""
         try:
             info = json.loads(entry.info or b"{}")
             host, repo, data_class = str(info["host"]), str(info["repo"]), str(info.get("class") or "api")
@@ -139,6 +140,9 @@ class Daemon:
 
     async def lookup(self, key: str, now: float, timeout: float) -> Found:
         """This daemon's shelf, then peers, then IPFS (with an announced CID), all within `timeout`."""
+        settling = trio.current_time()
+        await self.tombstones.settle(min(timeout, MAX_LOOKUP) * SETTLE_SHARE)  # a catch-up under way: its end
+        timeout -= trio.current_time() - settling
         wire_key = self.sharing.wire_key(key)
         sealed = self.shelf.blob(wire_key)
         plain = self.open_entry(wire_key, sealed, now, "daemon") if sealed is not None else None
@@ -568,6 +572,7 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             try:
                 await _until_stopped(stopping)
             finally:
+                daemon.tombstones.heartbeat(time.time())  # a restart asks only for what it misses from now
                 _remove(socket_path)
                 _remove(os.path.join(cache_dir, PID_NAME))
                 nursery.cancel_scope.cancel()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -138,11 +139,13 @@ class Store:
 class Tombstones:
     """What this daemon knows of the namespace's writes, and whether it may have missed some.
 
-    A gap opens when we may have missed tombstones: at start (from when we last ran), when we lose
-    our last member, and when our clock jumps (we were stopped). While a gap is open, shared copies
-    created before it are unverified. A catch-up from any member, asked from before the gap,
-    closes it; one that says its answer is incomplete leaves copies from before that time doubted
-    for good (they expire with their TTL)."""
+    A gap opens when we may have missed tombstones: at start (from when we last ran; a daemon that
+    never ran on this cache dir has no older copies and starts without one), when we lose our last
+    member, and when our clock jumps (we were stopped). While a gap is open, shared copies created
+    before it are unverified. A catch-up closes it if the member answering knows every write
+    since before the gap (its own knowledge is complete since `synced_since`: a member that is in a
+    gap itself, or came later, cannot vouch for what we missed). An answer cut at its bounds leaves
+    copies from before the cut doubted for good (they expire with their TTL)."""
 
     def __init__(self, cache_dir: str, state_dir: str, sharing: Sharing, keep: float, count: Count) -> None:
         self.cache_dir, self.sharing, self.count = cache_dir, sharing, count
@@ -150,13 +153,20 @@ class Tombstones:
         self.store = Store(keep)
         now = time.time()
         self.started = now
-        self.missed_since: float | None = _read_time(self.alive_path)  # None: no gap; 0.0: since ever
-        self.unverified_before = now  # shared copies created before this are served to no one
+        last_ran = _read_time(self.alive_path)
+        self.missed_since = last_ran  # the open gap's start (None: no gap; 0.0: since ever)
+        self.synced_since = now if last_ran is None else None  # we know every write since then
+        self.unverified_before = 0.0 if last_ran is None else now  # copies created before: served to no one
         self.opened = now  # when the open gap opened (or last widened)
         self.doubt_before = 0.0  # copies created before this stay unverified (an incomplete catch-up)
         self.caught_up_after: float | None = None  # seconds from start to the first closed gap
-        self.caught_up = trio.Event()  # set when the first gap closes
-        self.ticked = now
+        self.caught_up = trio.Event()  # set when no gap is open at start, or the first one closes
+        self.closed = trio.Event()  # set while no gap is open
+        if last_ran is None:
+            self.caught_up.set()
+            self.closed.set()
+        self.asking = 0  # catch-up requests under way
+        self.ticked: float | None = None  # the clock watch's last tick (None: it has not started)
 
     # -- what we know ----------------------------------------------------------------------------------
     def record(self, tombstone: Tombstone) -> bytes:
@@ -190,6 +200,15 @@ class Tombstones:
         self.missed_since = since if self.missed_since is None else min(self.missed_since, since)
         self.unverified_before = max(self.unverified_before, now)
         self.opened = now
+        if self.closed.is_set():
+            self.closed = trio.Event()
+
+    async def settle(self, timeout: float) -> None:
+        """Wait, at most `timeout`, for a catch-up under way to close the open gap: a lookup then
+        judges copies by the writes it brings instead of refusing them as unverified."""
+        if self.asking and not self.closed.is_set():
+            with trio.move_on_after(timeout):
+                await self.closed.wait()
 
     def since_for(self, left: float | None) -> float:
         """Where a catch-up from a member asks from: when it left us (if it did), or the open gap's
@@ -200,8 +219,8 @@ class Tombstones:
     def tick(self, now: float) -> bool:
         """A clock tick (about once a second): True if the last one was so long ago that we were
         stopped meanwhile (then a gap is open and members are to be asked)."""
-        paused = now - self.ticked > PAUSE_GAP
-        if paused:
+        paused = self.ticked is not None and now - self.ticked > PAUSE_GAP
+        if self.ticked is not None and paused:
             self.open_gap(self.ticked, now)
         self.ticked = now
         return paused
@@ -222,18 +241,23 @@ class Tombstones:
         except ValueError:
             return protocol.error("since is not a number")
         sealed, complete_after = self.store.since(since)
-        return protocol.tombstones_reply(sealed, complete_after)
+        synced = self.synced_since if self.missed_since is None and self.synced_since is not None else math.inf
+        return protocol.tombstones_reply(sealed, complete_after, synced)
 
     async def catch_up(self, request: Request, peer: str, since: float) -> list[bytes] | None:
         """Ask `peer` for the tombstones since `since` and apply them; returns those that were news
-        (to pass on), or None if it did not answer. A gap that opened before we asked, and from no
-        earlier than `since`, closes."""
+        (to pass on), or None if it did not answer. A gap that opened before we asked, from no
+        earlier than `since`, closes if `peer` knows every write since then."""
         asked_at = time.time()
-        reply = await request(peer, protocol.peer_tombstones(since), CATCHUP_TIMEOUT)
+        self.asking += 1
+        try:
+            reply = await request(peer, protocol.peer_tombstones(since), CATCHUP_TIMEOUT)
+        finally:
+            self.asking -= 1
         if reply is None or reply.op == protocol.ERROR:  # gone, or it has not admitted us yet
             return None
         try:
-            sealed, complete_after = protocol.read_tombstones(reply, MAX_REPLY)
+            sealed, complete_after, synced_since = protocol.read_tombstones(reply, MAX_REPLY)
         except protocol.BadMessage:
             self.count("reject", "catchup")
             return None
@@ -241,8 +265,12 @@ class Tombstones:
         log.info("caught up from %s: %d tombstones since %.0f, %d news", peer, len(sealed), since, len(news))
         if complete_after > since:  # beyond our clock is refused like a tombstone from the future
             self.doubt_before = max(self.doubt_before, min(complete_after, asked_at + MAX_FUTURE))
-        if self.missed_since is not None and since <= self.missed_since and self.opened <= asked_at:
+        gap = self.missed_since
+        if gap is not None and since <= gap and synced_since <= gap and self.opened <= asked_at:
             self.missed_since, self.unverified_before = None, 0.0
+            self.closed.set()
+            if self.synced_since is None:  # what we know now begins where the answer's knowledge does
+                self.synced_since = max(since, synced_since)
             if self.caught_up_after is None:
                 self.caught_up_after = time.time() - self.started
                 self.caught_up.set()
@@ -257,11 +285,14 @@ class Tombstones:
         }
 
 
-def _read_time(path: str) -> float:
-    """The heartbeat's time, within [0, now] (0.0 if there is none: then a catch-up asks for all)."""
+def _read_time(path: str) -> float | None:
+    """The heartbeat's time, within [0, now]: None if there is none (we never ran here), 0.0 if it
+    is unreadable (then a catch-up asks for all)."""
     try:
         with open(path, "rb") as handle:
             when = float(handle.read(64))
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError):
         return 0.0
     return when if 0.0 <= when <= time.time() else 0.0

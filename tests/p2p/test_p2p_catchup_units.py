@@ -64,8 +64,8 @@ def test_a_reply_is_cut_at_its_bounds_and_says_so() -> None:
     sealed, complete_after = store.since(0.0)
     assert len(sealed) == MAX_REPLY
     assert complete_after == 1000.0 + 4  # the newest it left out
-    opened, after = protocol.read_tombstones(protocol.tombstones_reply(sealed, complete_after), MAX_REPLY)
-    assert opened == sealed and after == complete_after
+    reply = protocol.tombstones_reply(sealed, complete_after, 900.0)
+    assert protocol.read_tombstones(reply, MAX_REPLY) == (sealed, complete_after, 900.0)
 
 
 @pytest.mark.parametrize(
@@ -100,21 +100,33 @@ def answering(store: Tombstones, asked: list[float]):  # noqa: ANN201 (a request
     return request
 
 
+def ran_before(cache_dir: Path, when: float) -> None:
+    """A daemon ran on `cache_dir` until `when` (its heartbeat)."""
+    (cache_dir / "daemon").mkdir(parents=True, exist_ok=True)
+    (cache_dir / "daemon" / "alive").write_text(repr(when))
+
+
 def test_a_restart_is_unverified_until_a_catch_up_applies_what_it_missed(tmp_path: Path) -> None:
     counted: list[tuple[str, str]] = []
+    assert tombstones(tmp_path / "fresh", counted).caught_up.is_set()  # never ran here: no older copies
     member = tombstones(tmp_path / "member", counted)
     written = time.time()
+    member.synced_since = written - 3600  # it has run for an hour
     member.record(Tombstone(HOST, REPO, ("issues",), written))
-    (tmp_path / "me" / "daemon").mkdir(parents=True)
-    (tmp_path / "me" / "daemon" / "alive").write_text(repr(written - 60))  # we last ran a minute ago
+    ran_before(tmp_path / "me", written - 60)  # we last ran a minute ago
     me = tombstones(tmp_path / "me", counted)
     assert me.unverified(written) and not me.caught_up.is_set()  # copies from before our start: not served
     assert me.since_for(None) == written - 60 - SKEW  # from when we last ran, less the skew
+    assert me.answer(protocol.peer_tombstones(0.0)).fields["synced_since"] == "inf"  # we cannot vouch for others
+    latecomer = tombstones(tmp_path / "latecomer", counted)  # started after we went away: it may lack the write
+    trio.run(me.catch_up, answering(latecomer, []), "latecomer", me.since_for(None))
+    assert me.unverified(written) and not me.caught_up.is_set()
     asked: list[float] = []
     news = trio.run(me.catch_up, answering(member, asked), "member", me.since_for(None))
-    assert len(news) == 1 and asked == [written - 60 - SKEW]
+    assert news is not None and len(news) == 1 and asked == [written - 60 - SKEW]
     assert invalidation.last_write(str(tmp_path / "me"), HOST, REPO, "issues") == written
     assert not me.unverified(written) and me.caught_up.is_set() and me.status()["caught_up"] is True
+    assert me.synced_since == written - 60 - SKEW  # we know every write since what we asked for
     assert trio.run(me.catch_up, answering(member, asked), "member", 0.0) == []  # applied once: no flood
 
     async def stranger(peer: str, message: protocol.Message, timeout: float) -> protocol.Message | None:
@@ -126,7 +138,6 @@ def test_a_restart_is_unverified_until_a_catch_up_applies_what_it_missed(tmp_pat
 def test_losing_every_member_or_being_stopped_opens_a_gap_that_only_a_later_catch_up_closes(tmp_path: Path) -> None:
     counted: list[tuple[str, str]] = []
     member, me = tombstones(tmp_path / "member", counted), tombstones(tmp_path / "me", counted)
-    trio.run(me.catch_up, answering(member, []), "member", 0.0)
     assert not me.unverified(time.time() - 1)
     lost = time.time()
     me.open_gap(lost, lost)
@@ -140,8 +151,8 @@ def test_losing_every_member_or_being_stopped_opens_a_gap_that_only_a_later_catc
     assert me.unverified(lost)  # that answer cannot vouch for what came after it was asked
     trio.run(me.catch_up, answering(member, []), "member", me.since_for(None))
     assert not me.unverified(lost)
-    me.ticked = time.time() - 60  # our clock jumped: we were stopped for a minute
-    assert me.tick(time.time()) and me.unverified(time.time() - 1)
+    assert not me.tick(time.time() - 60)  # the watch's first tick: nothing to compare with
+    assert me.tick(time.time()) and me.unverified(time.time() - 1)  # a minute later: we were stopped
 
 
 def test_an_incomplete_or_hostile_answer_leaves_older_copies_doubted(tmp_path: Path) -> None:
@@ -151,7 +162,7 @@ def test_an_incomplete_or_hostile_answer_leaves_older_copies_doubted(tmp_path: P
     forged = Sharing.from_secret("team", b"guess").seal("tombstone", b"{}")
 
     async def incomplete(peer: str, message: protocol.Message, timeout: float) -> protocol.Message | None:
-        return protocol.tombstones_reply([forged, stone(REPO, now)[1]], now - 100)
+        return protocol.tombstones_reply([forged, stone(REPO, now)[1]], now - 100, 0.0)
 
     assert len(trio.run(me.catch_up, incomplete, "member", 0.0)) == 1  # the forged one is refused...
     assert ("reject", "tombstone") in counted  # ...and counted
@@ -159,7 +170,7 @@ def test_an_incomplete_or_hostile_answer_leaves_older_copies_doubted(tmp_path: P
     assert me.caught_up.is_set()
 
     async def boundless(peer: str, message: protocol.Message, timeout: float) -> protocol.Message | None:
-        return protocol.tombstones_reply([], now + 1e9)
+        return protocol.tombstones_reply([], now + 1e9, 0.0)
 
     trio.run(me.catch_up, boundless, "member", 0.0)
     assert not me.unverified(now + 2 * MAX_FUTURE)  # a doubt from the future is clamped like a tombstone
@@ -192,7 +203,6 @@ def shared_entry(created: float) -> bytes:
 
 def test_a_daemon_neither_hands_on_nor_accepts_a_copy_a_known_tombstone_makes_stale(tmp_path: Path) -> None:
     daemon = Daemon(str(tmp_path), OURS, None)
-    trio.run(daemon.tombstones.catch_up, answering(tombstones(tmp_path / "m", []), []), "member", 0.0)
     wire_key = "a" * 32
     fetched = time.time() - 10
     sealed = OURS.seal(wire_key, shared_entry(fetched))
@@ -205,7 +215,8 @@ def test_a_daemon_neither_hands_on_nor_accepts_a_copy_a_known_tombstone_makes_st
 
 
 def test_a_daemon_in_a_gap_serves_no_older_shared_copy(tmp_path: Path) -> None:
-    daemon = Daemon(str(tmp_path), OURS, None)  # just started: nobody has told it what it missed
+    ran_before(tmp_path, time.time() - 60)
+    daemon = Daemon(str(tmp_path), OURS, None)  # restarted: nobody has told it what it missed
     wire_key = "b" * 32
     sealed = OURS.seal(wire_key, shared_entry(time.time() - 10))
     daemon.shelve(sealed, protocol.Pointer(wire_key, time.time() + 110, len(sealed), ""))
@@ -220,3 +231,29 @@ def stats_of(daemon: Daemon) -> dict[str, int]:
     from ghcache import stats
 
     return {name: counter.count for name, counter in stats.load(daemon.cache_dir).counters.items()}
+
+
+def test_a_lookup_waits_for_a_catch_up_under_way_not_for_one_that_is_not(tmp_path: Path) -> None:
+    member = tombstones(tmp_path / "member", [])
+    member.synced_since = 0.0
+    ran_before(tmp_path / "me", time.time() - 60)
+    me = tombstones(tmp_path / "me", [])
+
+    async def slow(peer: str, message: protocol.Message, timeout: float) -> protocol.Message | None:
+        await trio.sleep(0.2)
+        return member.answer(message)
+
+    async def scenario() -> float:
+        with trio.fail_after(5):
+            await me.settle(10.0)  # nothing asked yet: no wait
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(me.catch_up, slow, "member", me.since_for(None))
+            with trio.fail_after(5):
+                while not me.asking:  # the catch-up's request is on its way
+                    await trio.sleep(0)
+            started = trio.current_time()
+            await me.settle(10.0)
+            return trio.current_time() - started
+
+    waited = trio.run(scenario)
+    assert 0.1 < waited < 5 and me.closed.is_set() and not me.unverified(time.time() - 1)
