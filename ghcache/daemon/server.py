@@ -55,7 +55,7 @@ TOMBSTONE_TIMEOUT = 5.0  # per member a tombstone is sent to
 CATCHUP_WAIT = 5.0  # at start, for a bootstrap peer to hand us the writes we missed before we answer
 CATCHUP_TRIES, CATCHUP_RETRY = 3, 0.5  # asking a member that joined, and the pause between tries
 TICK = 1.0  # the clock watch that notices we were stopped
-HEARTBEAT = 2.0  # how often the daemon records that it runs (a restart asks from the last one)
+HEARTBEAT = 5.0  # how often the daemon records that it runs (a restart asks from the last one)
 SETTLE_SHARE = 0.5  # of a lookup's time, to let a catch-up under way finish first
 PRUNE_INTERVAL = 60.0
 UNPIN_TIMEOUT = 5.0
@@ -347,13 +347,15 @@ class Daemon:
         beaten = float("-inf")
         while True:
             now = time.time()
-            if self.tombstones.tick(now) and self.net is not None:
-                for peer in self.net.member_ids():
-                    self.net.nursery.start_soon(self.catch_up, peer, None)
             if trio.current_time() - beaten >= HEARTBEAT:
                 beaten = trio.current_time()
-                self.tombstones.heartbeat(now)
+                self.tombstones.store.prune(now)
+                await trio.to_thread.run_sync(self.tombstones.heartbeat, now)
+            before = time.time()
             await trio.sleep(TICK)
+            if self.tombstones.slept(before, time.time()) and self.net is not None:
+                for peer in self.net.member_ids():
+                    self.net.nursery.start_soon(self.catch_up, peer, None)
 
     # -- serving peers ----------------------------------------------------------------------------------
     async def answer_peer(self, request: protocol.Message, peer: str) -> protocol.Message:
@@ -563,8 +565,7 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             nursery.start_soon(_watch_holdings, daemon)
             nursery.start_soon(daemon.watch_clock)
             if settings.bootstrap:  # answer once we know the writes we missed, or fail safe after the wait
-                with trio.move_on_after(CATCHUP_WAIT):
-                    await daemon.tombstones.caught_up.wait()
+                await daemon.tombstones.wait_at_start(CATCHUP_WAIT)
             listener = await _unix_listener(socket_path)
             nursery.start_soon(trio.serve_listeners, LocalServer(daemon, nursery, stopping).handle, [listener])
             nursery.start_soon(_prune_forever, daemon)

@@ -40,7 +40,7 @@ MAX_STORED = 4096  # tombstones kept to answer catch-ups; the oldest go first
 MAX_REPLY = 512  # tombstones in one catch-up reply, newest first...
 MAX_REPLY_BYTES = 256 * 1024  # ...and their bytes
 CATCHUP_TIMEOUT = 5.0  # for a member to answer a catch-up
-PAUSE_GAP = 5.0  # a clock tick this late means we were stopped (SIGSTOP, a suspended VM): catch up
+PAUSE_GAP = 5.0  # a one-second sleep this late means we were stopped (SIGSTOP, a suspended VM): catch up
 ALIVE_NAME = "alive"  # in the daemon's state dir: when it last ran, so a restart asks only what it missed
 
 Request = Callable[[str, protocol.Message, float], Awaitable[protocol.Message | None]]
@@ -166,7 +166,8 @@ class Tombstones:
             self.caught_up.set()
             self.closed.set()
         self.asking = 0  # catch-up requests under way
-        self.ticked: float | None = None  # the clock watch's last tick (None: it has not started)
+        self.answers = 0  # catch-up answers so far
+        self.answered = trio.Event()  # set, and replaced, at every answer
 
     # -- what we know ----------------------------------------------------------------------------------
     def record(self, tombstone: Tombstone) -> bytes:
@@ -210,24 +211,29 @@ class Tombstones:
             with trio.move_on_after(timeout):
                 await self.closed.wait()
 
+    async def wait_at_start(self, timeout: float) -> None:
+        """Wait, at most `timeout`, until the gap closes, or until the members that answered could
+        not close it and no one else is being asked (when every member was away too, nothing will)."""
+        with trio.move_on_after(timeout):
+            while not self.closed.is_set() and not (self.answers and not self.asking):
+                await self.answered.wait()
+
     def since_for(self, left: float | None) -> float:
         """Where a catch-up from a member asks from: when it left us (if it did), or the open gap's
         start, whichever is earlier, less the clock skew."""
         starts = [when for when in (left, self.missed_since) if when is not None]
         return max(min(starts, default=self.started) - SKEW, 0.0)
 
-    def tick(self, now: float) -> bool:
-        """A clock tick (about once a second): True if the last one was so long ago that we were
-        stopped meanwhile (then a gap is open and members are to be asked)."""
-        paused = self.ticked is not None and now - self.ticked > PAUSE_GAP
-        if self.ticked is not None and paused:
-            self.open_gap(self.ticked, now)
-        self.ticked = now
+    def slept(self, before: float, after: float) -> bool:
+        """The clock watch slept for about a second from `before` to `after`: True if it took so
+        much longer that we were stopped meanwhile (then a gap is open and members are to be asked)."""
+        paused = after - before > PAUSE_GAP
+        if paused:
+            self.open_gap(before, after)
         return paused
 
     def heartbeat(self, now: float) -> None:
-        """Remember that we ran until now, and let expired tombstones go."""
-        self.store.prune(now)
+        """Remember that we ran until now (a file write with fsync: run it off the event loop)."""
         try:
             write_private_file(self.alive_path, repr(now).encode())
         except OSError as error:  # a restart asks for more then; nothing is wrong
@@ -275,6 +281,9 @@ class Tombstones:
                 self.caught_up_after = time.time() - self.started
                 self.caught_up.set()
         self.count("catchup", "peer")
+        self.answers += 1
+        self.answered.set()
+        self.answered = trio.Event()
         return news
 
     def status(self) -> dict[str, object]:

@@ -119,7 +119,14 @@ def test_a_restart_is_unverified_until_a_catch_up_applies_what_it_missed(tmp_pat
     assert me.since_for(None) == written - 60 - SKEW  # from when we last ran, less the skew
     assert me.answer(protocol.peer_tombstones(0.0)).fields["synced_since"] == "inf"  # we cannot vouch for others
     latecomer = tombstones(tmp_path / "latecomer", counted)  # started after we went away: it may lack the write
-    trio.run(me.catch_up, answering(latecomer, []), "latecomer", me.since_for(None))
+
+    async def start_with(store: Tombstones) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(me.catch_up, answering(store, []), "peer", me.since_for(None))
+            with trio.fail_after(5):  # no waiting out the bound when the answer cannot close the gap
+                await me.wait_at_start(60.0)
+
+    trio.run(start_with, latecomer)
     assert me.unverified(written) and not me.caught_up.is_set()
     asked: list[float] = []
     news = trio.run(me.catch_up, answering(member, asked), "member", me.since_for(None))
@@ -151,8 +158,8 @@ def test_losing_every_member_or_being_stopped_opens_a_gap_that_only_a_later_catc
     assert me.unverified(lost)  # that answer cannot vouch for what came after it was asked
     trio.run(me.catch_up, answering(member, []), "member", me.since_for(None))
     assert not me.unverified(lost)
-    assert not me.tick(time.time() - 60)  # the watch's first tick: nothing to compare with
-    assert me.tick(time.time()) and me.unverified(time.time() - 1)  # a minute later: we were stopped
+    assert not me.slept(time.time() - 1.5, time.time())  # a slow second is no pause
+    assert me.slept(time.time() - 60, time.time()) and me.unverified(time.time() - 1)  # a minute: we were stopped
 
 
 def test_an_incomplete_or_hostile_answer_leaves_older_copies_doubted(tmp_path: Path) -> None:
