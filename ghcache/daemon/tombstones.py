@@ -159,7 +159,8 @@ class Tombstones:
         self.unverified_before = 0.0 if last_ran is None else now  # copies created before: served to no one
         self.opened = now  # when the open gap opened (or last widened)
         self.doubt_before = 0.0  # copies created before this stay unverified (an incomplete catch-up)
-        self.caught_up_after: float | None = None  # seconds from start to the first closed gap
+        self.caught_up_after: float | None = None  # seconds from start to the first closed gap...
+        self.caught_up_in: float | None = None  # ...and from asking to applying, for the answer that closed it
         self.caught_up = trio.Event()  # set when no gap is open at start, or the first one closes
         self.closed = trio.Event()  # set while no gap is open
         if last_ran is None:
@@ -278,7 +279,7 @@ class Tombstones:
             if self.synced_since is None:  # what we know now begins where the answer's knowledge does
                 self.synced_since = max(since, synced_since)
             if self.caught_up_after is None:
-                self.caught_up_after = time.time() - self.started
+                self.caught_up_after, self.caught_up_in = time.time() - self.started, time.time() - asked_at
                 self.caught_up.set()
         self.count("catchup", "peer")
         self.answers += 1
@@ -291,6 +292,7 @@ class Tombstones:
             "tombstones": len(self.store),
             "caught_up": self.missed_since is None,
             "caught_up_after": self.caught_up_after,
+            "caught_up_in": self.caught_up_in,
         }
 
 
