@@ -267,6 +267,7 @@ class Tombstones:
             sealed, complete_after, synced_since = protocol.read_tombstones(reply, MAX_REPLY)
         except protocol.BadMessage:
             self.count("reject", "catchup")
+            self._answered()
             return None
         news = [blob for blob in sealed if self.take(blob)]
         log.info("caught up from %s: %d tombstones since %.0f, %d news", peer, len(sealed), since, len(news))
@@ -282,10 +283,14 @@ class Tombstones:
                 self.caught_up_after, self.caught_up_in = time.time() - self.started, time.time() - asked_at
                 self.caught_up.set()
         self.count("catchup", "peer")
+        self._answered()
+        return news
+
+    def _answered(self) -> None:
+        """A member answered a catch-up (whether or not it closed the gap): wake `wait_at_start`."""
         self.answers += 1
         self.answered.set()
         self.answered = trio.Event()
-        return news
 
     def status(self) -> dict[str, object]:
         return {
