@@ -2,7 +2,9 @@
 local hit and the uncached call (300 ms injected upstream latency); and a CI matrix of N = 2, 4,
 8 and 16 runners (one daemon each, one mesh) running the same job one after another and all at
 once at the default peer deadline: upstream gh runs and HTTP requests against the ideal, peer-hit
-p50/p95, daemon RSS and CPU, and how long a write takes to reach every runner. Called by the main
+p50/p95, daemon RSS and CPU, and how long a write takes to reach every runner; and how long a
+runner whose daemon was down (SIGTERM, SIGKILL) or stopped (SIGSTOP) during a write takes, once
+back, to hold that write's tombstones (catch-up). Called by the main
 bench script as `run(results)`; runnable alone too. Real processes on 127.0.0.1 only.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,7 +26,17 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "p2p"), str
 
 from benchlib import interleaved_medians, row, timed  # noqa: E402
 from fakehub import FakeHub  # noqa: E402
-from p2prig import Node, in_parallel, install_ipfs, ipfs_node, start_mesh, stop_all, wait_for  # noqa: E402
+from p2prig import (  # noqa: E402
+    Node,
+    end_daemon,
+    in_parallel,
+    install_ipfs,
+    ipfs_node,
+    knows_writes_of,
+    start_mesh,
+    stop_all,
+    wait_for,
+)
 
 RUNS = 25  # per case: with 7 the medians moved by several ms from run to run
 LATENCY_MS = 300
@@ -195,6 +208,62 @@ def _matrix(hub: FakeHub, base: Path, count: int) -> dict:
         stop_all(nodes)
 
 
+CATCHUP_RUNS = 3  # per way of being away
+AWAY = {"SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL, "SIGSTOP": signal.SIGSTOP}
+
+
+def _away_and_back(writer: Node, witness: Node, runner: Node, away: int) -> tuple[float, tuple[float, float] | None]:
+    """`runner`'s daemon goes away while `writer` writes; ms from its return (`daemon start`, or
+    SIGCONT) until its cache dir holds the write, and, inside the new daemon, ms from its start and
+    from asking a member to the catch-up applied (None for a stopped daemon, which did not restart)."""
+    pid = runner.pid
+    if away == signal.SIGSTOP:
+        os.kill(pid, away)
+    else:
+        end_daemon(runner, away)
+    done = writer.gh("issue", "create", "-R", "octo/hello", "-t", f"bench {time.time()}", "-b", "b")
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: knows_writes_of(witness, writer), 30, "the write to reach the others")
+    back = time.monotonic()
+    if away == signal.SIGSTOP:
+        os.kill(pid, signal.SIGCONT)
+    else:
+        runner.start()
+    wait_for(lambda: knows_writes_of(runner, writer), 30, "the runner to catch up", interval=0.005)
+    took = (time.monotonic() - back) * 1000
+    wait_for(lambda: runner.status().get("caught_up") is True, 30, "the runner to close its gap")
+    status = runner.status()
+    if away == signal.SIGSTOP or status.get("caught_up_after") is None:
+        return took, None
+    return took, (float(status["caught_up_after"]) * 1000, float(status["caught_up_in"]) * 1000)
+
+
+def _catch_up(hub: FakeHub, base: Path) -> list[dict]:
+    """Catch-up after a restart (SIGTERM, SIGKILL) or a stop (SIGSTOP) that missed a write."""
+    writer, witness, runner = nodes = start_mesh(hub, base, 3, "cu", **DEADLINE)
+    rows = []
+    try:
+        for name, away in AWAY.items():
+            runs = [_away_and_back(writer, witness, runner, away) for _ in range(CATCHUP_RUNS)]
+            inside = [times for _, times in runs if times is not None]
+            how = (
+                f"3 runners; C's daemon away ({name}) during an issue create on A; from C's "
+                f"{'SIGCONT' if away == signal.SIGSTOP else '`ghcache daemon start` (a new process)'} until C's "
+                f"cache dir holds A's tombstones; median of {CATCHUP_RUNS}"
+            )
+            if inside:
+                how += (
+                    f"; in the new daemon, start to catch-up applied {statistics.median(t for t, _ in inside):.0f} ms,"
+                    f" of which asking a member to applying its answer {statistics.median(t for _, t in inside):.0f} ms"
+                )
+            rows.append(
+                row(f"write invalidation catch-up, after {name}", how, statistics.median(t for t, _ in runs), "", None)
+            )
+    finally:
+        stop_all(nodes)
+    return rows
+
+
 def _ideal_requests(hub: FakeHub, base: Path) -> int:
     """HTTP requests one runner's job makes: what a matrix that shares perfectly makes in all."""
     alone = Node("ideal", hub, base, GH_CACHE="0")
@@ -244,7 +313,9 @@ def run(results: list[dict]) -> None:
         with FakeHub(mode="tls") as hub:
             ideal = _ideal_requests(hub, base)
             figures = {count: _matrix(hub, base, count) for count in MATRIX}
+            catch_up = _catch_up(hub, base)
     results += _matrix_rows(figures, ideal)
+    results += catch_up
 
 
 if __name__ == "__main__":

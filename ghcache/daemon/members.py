@@ -11,6 +11,10 @@ peers instead of a star around them.
 A key's home is the reachable member (or this daemon) that rendezvous hashing ranks first:
 every daemon that knows the same members picks the same home, and a member joining or leaving
 moves only the keys it ranks first for. Standard library only; `p2p` does the networking.
+
+A member that joins (for the first time, or again after it left) is reported to `on_join` with
+when it left, and losing the last member to `on_alone`: the daemon catches up on the writes it
+may have missed meanwhile (`tombstones`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
+from collections.abc import Callable
 
 from .sharing import Rejected, Sharing
 
@@ -88,9 +94,15 @@ class Members:
         self.me, self.reachable = me, reachable
         self.verified: dict[str, Member] = {}
         self.known: dict[str, tuple[str, float]] = {}  # p2p address -> (peer id, when last heard of)
+        self.left: dict[str, float] = {}  # former members -> when they left (pruned like `known`)
+        self.on_join: Callable[[str, float | None], None] | None = None  # a new member, when it left us
+        self.on_alone: Callable[[float], None] | None = None  # the last member left, at this time
 
     def admit(self, peer: str, hello: Hello, now: float) -> None:
+        joined = peer not in self.verified
         self.verified[peer] = Member(hello.addrs, hello.reachable)
+        if joined and self.on_join is not None:
+            self.on_join(peer, self.left.pop(peer, None))
         for addr in hello.addrs if hello.reachable else ():
             self.hear(addr, peer, now)
         for addr in hello.peers:
@@ -105,10 +117,18 @@ class Members:
 
     def forget(self, peer: str) -> None:
         """A member that disconnected: it must hello again (it may have restarted with another secret)."""
-        self.verified.pop(peer, None)
+        if self.verified.pop(peer, None) is None:
+            return
+        now = time.time()
+        self.left[peer] = now
+        if len(self.left) > MAX_KNOWN:
+            del self.left[min(self.left, key=self.left.__getitem__)]
+        if not self.verified and self.on_alone is not None:
+            self.on_alone(now)
 
     def prune(self, now: float) -> None:
         self.known = {addr: seen for addr, seen in self.known.items() if seen[1] > now - KNOWN_TTL}
+        self.left = {peer: when for peer, when in self.left.items() if when > now - KNOWN_TTL}
 
     def exchange(self) -> list[str]:
         """Addresses of reachable members, for a hello reply."""

@@ -29,6 +29,7 @@ GET, CLAIM, PUT, INVALIDATE, STATUS, STOP = "get", "claim", "put", "invalidate",
 # Peer ops (daemon -> daemon), and the gossip messages
 PEER_HELLO, PEER_GET, PEER_CLAIM, PEER_WAIT = "peer-hello", "peer-get", "peer-claim", "peer-wait"
 PEER_STORE, PEER_RELEASE, PEER_TOMBSTONE = "peer-store", "peer-release", "peer-tombstone"
+PEER_TOMBSTONES = "peer-tombstones"  # catch-up: the sealed tombstones a member holds since a time
 ANNOUNCE, TOMBSTONE = "announce", "tombstone"
 # Replies
 FOUND, MISSING, OK, ERROR = "found", "missing", "ok", "error"
@@ -160,6 +161,45 @@ def peer_release(wire_key: str) -> Message:
 
 def peer_tombstone(sealed: bytes) -> Message:
     return Message(PEER_TOMBSTONE, {}, sealed)
+
+
+def peer_tombstones(since: float) -> Message:
+    """Catch-up, to a member: the sealed tombstones it holds of writes at or after `since`."""
+    return Message(PEER_TOMBSTONES, {"since": repr(since)})
+
+
+def tombstones_reply(sealed: list[bytes], complete_after: float, synced_since: float) -> Message:
+    """The answer to `peer_tombstones`: sealed tombstones (each `u32 length | bytes`), newest
+    first. `complete_after` > 0 says the list may lack tombstones older than that time (the
+    reply was cut at its bounds, or the sender no longer holds them); `synced_since` is when the
+    sender's own knowledge of the namespace's writes begins (inf: it is catching up itself)."""
+    body = b"".join(struct.pack(">I", len(blob)) + blob for blob in sealed)
+    return Message(OK, {"complete_after": repr(complete_after), "synced_since": repr(synced_since)}, body)
+
+
+def read_tombstones(reply: Message, max_count: int) -> tuple[list[bytes], float, float]:
+    """The sealed tombstones of a `tombstones_reply` (at most `max_count`), its `complete_after`
+    and `synced_since` (inf when missing); BadMessage for anything else. The tombstones themselves
+    are still to be opened and checked."""
+    if reply.op != OK:
+        raise BadMessage("not a tombstones reply")
+    try:
+        complete_after = float(reply.fields.get("complete_after") or 0.0)
+        synced_since = float(reply.fields.get("synced_since") or "inf")
+    except ValueError:
+        raise BadMessage("complete_after or synced_since is not a number") from None
+    sealed: list[bytes] = []
+    body, offset = reply.body, 0
+    while offset < len(body):  # bounded: every pass moves past at least the 4-byte length
+        if len(sealed) >= max_count or offset + 4 > len(body):
+            raise BadMessage("too many tombstones, or a truncated one")
+        (length,) = struct.unpack_from(">I", body, offset)
+        blob = body[offset + 4 : offset + 4 + length]
+        if len(blob) != length:
+            raise BadMessage("a truncated tombstone")
+        sealed.append(blob)
+        offset += 4 + length
+    return sealed, complete_after, synced_since
 
 
 # -- replies -------------------------------------------------------------------------------------------

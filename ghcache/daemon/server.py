@@ -5,7 +5,9 @@ under the deadline the shim sent; after a miss the shim claims the key's lease (
 entry from elsewhere is opened (AES-GCM: authentic and ours), checksummed (the entry format) and
 checked for expiry against the caller's clock and for later writes (tombstones) before it is
 served; failures are counted as "reject <tier>" / "expired <tier>" / "stale <tier>" in the stats
-log. A put is acknowledged at once and shared afterwards (its home gets a copy, its lease ends
+log, and copies that a write we may have missed could have made stale (while we catch up after a
+restart or a partition, `tombstones`) as "unverified <tier>"; none of those is served to peers
+either. A put is acknowledged at once and shared afterwards (its home gets a copy, its lease ends
 with it): the shim never waits on the network. Members' requests are answered in `answer_peer`.
 The shelf is capped like the local tier (GH_CACHE_MAX_SIZE, least recently used out first), and
 what leaves it, by eviction or expiry, is unpinned on IPFS if we pinned it.
@@ -27,7 +29,7 @@ import trio
 
 from .. import config, invalidation, stats
 from ..entry import CorruptEntry, Entry
-from . import protocol
+from . import protocol, tombstones
 from .files import PID_NAME, STATE_DIR
 from .hints import Hints
 from .ipfs import ContentStore, HttpIpfs, IpfsUnavailable
@@ -35,7 +37,7 @@ from .leases import HOLDER_CHECK, LEASE_TIME, Holdings, Leases
 from .settings import DaemonSettings
 from .sharing import Rejected, Sharing
 from .shelf import Shelf, valid_wire_key
-from .tombstones import Tombstone
+from .tombstones import Tombstone, Tombstones
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,6 +52,11 @@ SHARE_TIMEOUT = 30.0  # IPFS add + announcements of one entry
 WAIT_MARGIN = 2.0  # a home answers a wait within its timeout; past this margin we stop asking
 RELEASE_TIMEOUT = 5.0
 TOMBSTONE_TIMEOUT = 5.0  # per member a tombstone is sent to
+CATCHUP_WAIT = 5.0  # at start, for a bootstrap peer to hand us the writes we missed before we answer
+CATCHUP_TRIES, CATCHUP_RETRY = 3, 0.5  # asking a member that joined, and the pause between tries
+TICK = 1.0  # the clock watch that notices we were stopped
+HEARTBEAT = 5.0  # how often the daemon records that it runs (a restart asks from the last one)
+SETTLE_SHARE = 0.5  # of a lookup's time, to let a catch-up under way finish first
 PRUNE_INTERVAL = 60.0
 UNPIN_TIMEOUT = 5.0
 
@@ -62,9 +69,16 @@ class Daemon:
     """The tier logic, independent of sockets: lookup, leases, share, and serving peers."""
 
     def __init__(
-        self, cache_dir: str, sharing: Sharing, ipfs: ContentStore | None, max_size: int = config.DEFAULT_MAX_SIZE
+        self,
+        cache_dir: str,
+        sharing: Sharing,
+        ipfs: ContentStore | None,
+        max_size: int = config.DEFAULT_MAX_SIZE,
+        ttls: dict[str, float] | None = None,
     ) -> None:
         self.cache_dir, self.sharing, self.ipfs, self.max_size = cache_dir, sharing, ipfs, max_size
+        keep = tombstones.retention(config.DEFAULT_TTLS if ttls is None else ttls)
+        self.tombstones = Tombstones(cache_dir, os.path.join(cache_dir, STATE_DIR), sharing, keep, self.count)
         self.shelf = Shelf(cache_dir)
         self.net: PeerNet | None = None  # once the host runs
         self.hints = Hints()  # from the namespace's gossip
@@ -95,21 +109,40 @@ class Daemon:
         if not entry.fresh(now):
             self.count("expired", tier)
             return None
-        if self._written_since(entry):
-            self.count("stale", tier)
+        doubt = self._doubt(entry)
+        if doubt:
+            self.count(doubt, tier)
             return None
         return plain
 
-    def _written_since(self, entry: Entry) -> bool:
+    def _doubt(self, entry: Entry) -> str:
+        """Why a copy is not to be served: "stale" if a write we know of came after it was fetched,
+        "unverified" if one we may have missed could have (`tombstones`); "" if neither."""
         try:
             info = json.loads(entry.info or b"{}")
             host, repo, data_class = str(info["host"]), str(info["repo"]), str(info.get("class") or "api")
-        except (ValueError, KeyError, TypeError):
-            return False  # an entry without its origin predates tombstones; expiry still bounds it
-        return entry.created < invalidation.last_write(self.cache_dir, host, repo, data_class)
+        except (ValueError, KeyError, TypeError):  # an entry without its origin predates tombstones:
+            return ""  # no write, heard or missed, can make it stale; expiry still bounds it
+        if data_class in invalidation.NEVER_STALE:
+            return ""
+        if entry.created < invalidation.last_write(self.cache_dir, host, repo, data_class):
+            return "stale"
+        return "unverified" if self.tombstones.unverified(entry.created) else ""
+
+    def _known_stale(self, wire_key: str, sealed: bytes) -> bool:
+        """Whether a sealed copy we hold is one a tombstone we know (or a gap we are in) makes
+        stale, so we must not hand it on; one that does not open is the receiver's to reject."""
+        try:
+            entry = Entry.from_bytes(self.sharing.open(wire_key, sealed))
+        except (Rejected, CorruptEntry):
+            return False
+        return bool(self._doubt(entry))
 
     async def lookup(self, key: str, now: float, timeout: float) -> Found:
         """This daemon's shelf, then peers, then IPFS (with an announced CID), all within `timeout`."""
+        settling = trio.current_time()
+        await self.tombstones.settle(min(timeout, MAX_LOOKUP) * SETTLE_SHARE)  # a catch-up under way: its end
+        timeout -= trio.current_time() - settling
         wire_key = self.sharing.wire_key(key)
         sealed = self.shelf.blob(wire_key)
         plain = self.open_entry(wire_key, sealed, now, "daemon") if sealed is not None else None
@@ -168,7 +201,8 @@ class Daemon:
         pointer = self.shelf.pointer(wire_key)
         if pointer is None or pointer.expires <= time.time():
             return None
-        return self.shelf.blob(wire_key)
+        sealed = self.shelf.blob(wire_key)
+        return None if sealed is None or self._known_stale(wire_key, sealed) else sealed
 
     def _keeper(self, wire_key: str, now: float, tier: str) -> Callable[[bytes], bytes | None]:
         """Accepts a sealed entry from `tier` if it opens, and keeps it to shelve (`settle`), so we
@@ -277,32 +311,58 @@ class Daemon:
         """Our shim recorded a write (its local tombstones are marked): tell the namespace."""
         if self.net is None:
             return
-        sealed = tombstone.seal(self.sharing)
+        sealed = self.tombstones.record(tombstone)
         with trio.move_on_after(SHARE_TIMEOUT):
             await self.net.spread(protocol.peer_tombstone(sealed), TOMBSTONE_TIMEOUT)
             await self.net.gossip(protocol.Message(protocol.TOMBSTONE, {}, sealed))
 
     async def hear_tombstone(self, sealed: bytes, sender: str) -> None:
         """A peer's tombstone: mark it here, and pass it on if it was news (so the flood ends)."""
-        try:
-            tombstone = Tombstone.open(self.sharing, sealed)
-        except Rejected:
-            self.count("reject", "tombstone")
-            return
-        try:
-            news = tombstone.apply(self.cache_dir)
-        except OSError as error:
-            log.warning("could not record a peer's write: %s", error)
-            return
-        if news and self.net is not None:
+        if self.tombstones.take(sealed) and self.net is not None:
             self.count("invalidate", "peer")
-            with trio.move_on_after(SHARE_TIMEOUT):
-                await self.net.spread(protocol.peer_tombstone(sealed), TOMBSTONE_TIMEOUT, skip=sender)
+            await self._pass_on(sealed, sender)
+
+    async def _pass_on(self, sealed: bytes, sender: str) -> None:
+        assert self.net is not None
+        with trio.move_on_after(SHARE_TIMEOUT):
+            await self.net.spread(protocol.peer_tombstone(sealed), TOMBSTONE_TIMEOUT, skip=sender)
+
+    async def catch_up(self, peer: str, left: float | None) -> None:
+        """A member joined (again): ask it for the writes we may have missed since it left us, or
+        since our gap opened; apply them, then pass on what was news to us."""
+        assert self.net is not None
+        since = self.tombstones.since_for(left)
+        news = await self.tombstones.catch_up(self.net.request, peer, since)
+        for _ in range(CATCHUP_TRIES - 1):  # a member that greeted us may not have checked our hello yet
+            if news is not None or not self.net.present(peer):
+                break
+            await trio.sleep(CATCHUP_RETRY)
+            news = await self.tombstones.catch_up(self.net.request, peer, since)
+        for sealed in news or ():
+            self.count("invalidate", "catchup")
+            await self._pass_on(sealed, peer)
+
+    async def watch_clock(self) -> None:
+        """Notice that we were stopped (then catch up from every member) and keep the heartbeat."""
+        beaten = float("-inf")
+        while True:
+            now = time.time()
+            if trio.current_time() - beaten >= HEARTBEAT:
+                beaten = trio.current_time()
+                self.tombstones.store.prune(now)
+                await trio.to_thread.run_sync(self.tombstones.heartbeat, now)
+            before = time.time()
+            await trio.sleep(TICK)
+            if self.tombstones.slept(before, time.time()) and self.net is not None:
+                for peer in self.net.member_ids():
+                    self.net.nursery.start_soon(self.catch_up, peer, None)
 
     # -- serving peers ----------------------------------------------------------------------------------
     async def answer_peer(self, request: protocol.Message, peer: str) -> protocol.Message:
         """A member's request (the net has checked membership)."""
         wire_key = request.fields.get("key", "")
+        if request.op == protocol.PEER_TOMBSTONES:
+            return self.tombstones.answer(request)
         if request.op != protocol.PEER_TOMBSTONE and not valid_wire_key(wire_key):
             return protocol.error("bad key")
         if request.op == protocol.PEER_GET:
@@ -423,6 +483,7 @@ class LocalServer:
             "hints": len(self.daemon.hints),
             "leases": len(self.daemon.leases.held),  # granted here, as a key's home
             "holdings": len(self.daemon.holdings.held),  # held by our shims
+            **self.daemon.tombstones.status(),
         }
 
 
@@ -448,6 +509,12 @@ async def _unix_listener(path: str) -> trio.SocketListener:
     os.chmod(path, 0o600)
     sock.listen(64)
     return trio.SocketListener(sock)
+
+
+def _catch_up_on_joins(daemon: Daemon, net: PeerNet) -> None:
+    """Every member that joins is asked for the writes we missed; losing the last one opens a gap."""
+    net.members.on_join = lambda peer, left: net.nursery.start_soon(daemon.catch_up, peer, left)
+    net.members.on_alone = lambda now: daemon.tombstones.open_gap(now, now)
 
 
 async def _prune_forever(daemon: Daemon) -> None:
@@ -478,7 +545,7 @@ async def _until_stopped(stopping: trio.Event) -> None:
 async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, sharing: Sharing) -> None:
     """Run until `stop` or SIGTERM/SIGINT; the socket answers only once every tier is up."""
     ipfs = HttpIpfs(settings.ipfs_api, settings.ipfs_timeout) if settings.ipfs else None
-    daemon = Daemon(cache_dir, sharing, ipfs, settings.max_size)
+    daemon = Daemon(cache_dir, sharing, ipfs, settings.max_size, config.load(os.environ).ttls)
     stopping = trio.Event()
     async with AsyncExitStack() as stack:
         if settings.p2p:
@@ -488,6 +555,7 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
                 p2p.start(settings, sharing, os.path.join(cache_dir, STATE_DIR), daemon.hints)
             )
             daemon.net.handler = daemon.answer_peer
+            _catch_up_on_joins(daemon, daemon.net)
         async with trio.open_nursery() as nursery:
             if daemon.net is not None:
                 nursery.start_soon(
@@ -496,6 +564,9 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
                     lambda: daemon.count("reject", "gossip"),
                 )
             nursery.start_soon(_watch_holdings, daemon)
+            nursery.start_soon(daemon.watch_clock)
+            if settings.bootstrap:  # answer once we know the writes we missed, or fail safe after the wait
+                await daemon.tombstones.wait_at_start(CATCHUP_WAIT)
             listener = await _unix_listener(socket_path)
             nursery.start_soon(trio.serve_listeners, LocalServer(daemon, nursery, stopping).handle, [listener])
             nursery.start_soon(_prune_forever, daemon)
@@ -503,6 +574,7 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             try:
                 await _until_stopped(stopping)
             finally:
+                daemon.tombstones.heartbeat(time.time())  # a restart asks only for what it misses from now
                 _remove(socket_path)
                 _remove(os.path.join(cache_dir, PID_NAME))
                 nursery.cancel_scope.cancel()

@@ -296,3 +296,40 @@ def _run(*command: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=30)
     if done.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()}")
+
+
+def marks(node: Node) -> dict[str, float]:
+    """The node's tombstones (local marks): file name (a hash of host and repo) -> time of the last write."""
+    folder = node.cache_dir / "invalidations"
+    found = {}
+    for path in folder.glob("*") if folder.exists() else ():
+        try:
+            found[path.name] = float(path.read_bytes() or 0)
+        except (OSError, ValueError):  # being replaced right now
+            continue
+    return found
+
+
+def knows_writes_of(node: Node, writer: Node) -> bool:
+    """Whether `node` holds every tombstone `writer` holds, at least as recent."""
+    known = marks(node)
+    return all(known.get(name, 0.0) >= when for name, when in marks(writer).items())
+
+
+def end_daemon(node: Node, signum: int) -> None:
+    """Signal the node's daemon (SIGTERM: it stops cleanly; SIGKILL: it dies) and wait until it is gone."""
+    pid = node.pid
+    os.kill(pid, signum)
+
+    def gone() -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a zombie is gone too: whoever adopted it has not reaped it yet
+            with open(f"/proc/{pid}/stat", "rb") as stat:
+                return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+        except FileNotFoundError:
+            return True
+
+    wait_for(gone, 30, f"{node.name}'s daemon to end")
