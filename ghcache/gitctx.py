@@ -176,10 +176,6 @@ def _rewrite(url: str, rules: list[tuple[str, str]]) -> str:
     return best[1] + url[len(best[0]) :] if best else url
 
 
-def _host_of(netloc: str) -> str:
-    return netloc.rpartition("@")[2].partition(":")[0].strip("[]").lower()
-
-
 def normalise_host(host: str) -> str:
     """gh's NormalizeHostname: any subdomain of github.com or github.localhost is that host."""
     host = host.lower()
@@ -189,23 +185,60 @@ def normalise_host(host: str) -> str:
     return host
 
 
+# What gh's git.ParseURL takes for a URL: these prefixes, exactly (`HTTPS://` is not one of them). Anything
+# else with a colon is scp-like to gh, rewritten as `ssh://` + the text with its first colon made a slash.
+_URL_PREFIXES = ("ssh:", "git+ssh:", "git:", "http:", "git+https:", "https:", "ftp:", "ftps:", "file:")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _unescape(path: str) -> str | None:
+    """The path as Go's url.Parse decodes it (`%61` is `a`, `%2F` a slash); None for a malformed escape,
+    which makes url.Parse fail and gh skip the remote."""
+    if "%" not in path:
+        return path
+    out = bytearray()
+    at = 0
+    while at < len(path):
+        if path[at] == "%":
+            digits = path[at + 1 : at + 3]
+            if len(digits) != 2 or not set(digits) <= _HEX:
+                return None
+            out.append(int(digits, 16))
+            at += 3
+        else:
+            out += path[at].encode()
+            at += 1
+    return out.decode("utf-8", "replace")
+
+
 def repo_from_url(url: str) -> tuple[str, str] | None:
-    """(host, "owner/name") as gh's ghrepo.FromURL reads a git URL; None when gh would skip it."""
-    rest = url.strip()
-    if "://" in rest:
-        scheme, _, rest = rest.partition("://")
-        if scheme.lower() not in ("https", "http", "ssh", "git", "git+ssh", "ssh+git", "git+https"):
-            return None
-        netloc, _, path = rest.partition("/")
-    elif ":" in rest and "/" not in rest.partition(":")[0]:  # scp-like: [user@]host:owner/name
-        netloc, _, path = rest.partition(":")
-    else:
-        return None  # a local path
-    host = _host_of(netloc)
-    parts = path.split("?", 1)[0].strip("/").split("/")
-    if not host or len(parts) != 2 or not parts[0] or not parts[1].removesuffix(".git"):
+    """(host, "owner/name") as gh reads a git URL (git.ParseURL, then ghrepo.FromURL); None when gh would
+    skip it. Ambiguous for the odd URLs whose parsing by Go's net/url is not mirrored here."""
+    raw = url.strip()
+    if not raw.startswith(_URL_PREFIXES):
+        if ":" not in raw or "\\" in raw:
+            return None  # a local path: no host
+        raw = "ssh://" + raw.replace(":", "/", 1)
+    if any(not "!" <= char <= "~" for char in raw):
+        raise Ambiguous("a remote URL with spaces, control or non-ASCII characters")
+    rest = raw.partition(":")[2].split("#", 1)[0].split("?", 1)[0]
+    if not rest.startswith("//"):
+        return None  # no authority (`file:/srv/x`, `https:o/r`): no host, and gh skips the remote
+    netloc, slash, path = rest[2:].partition("/")
+    hostport = netloc.rpartition("@")[2]
+    if "[" in hostport or "%" in hostport or hostport.count(":") > 1:
+        raise Ambiguous("an IPv6 or escaped host in a remote URL")
+    host, _, port = hostport.partition(":")
+    decoded = _unescape(slash + path)
+    if not host or (port and not port.isdigit()) or decoded is None:
+        return None  # url.Parse or FromURL refuses it: gh skips the remote
+    parts = decoded.strip("/").split("/")
+    if len(parts) != 2:
         return None
-    return host, f"{parts[0]}/{parts[1].removesuffix('.git')}"
+    name = parts[1].removesuffix(".git")
+    if not parts[0] or not name:
+        raise Ambiguous("a remote URL naming no repository")  # gh would take it and fail later
+    return host.lower(), f"{parts[0]}/{name}"
 
 
 class Remote:
