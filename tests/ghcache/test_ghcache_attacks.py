@@ -190,6 +190,34 @@ def test_a_bare_repo_name_keeps_its_identity_in_shared_keys(tmp_path: Path) -> N
     assert len(shared) == 2
 
 
+BARE_NAME_WRITES = {
+    "repo delete": ("repo", "delete", "demo", "--yes"),
+    "repo archive": ("repo", "archive", "demo", "--yes"),
+}
+
+
+@pytest.mark.parametrize("argv", list(BARE_NAME_WRITES.values()), ids=list(BARE_NAME_WRITES))
+def test_gh_acts_on_the_viewers_repo_for_a_write_naming_no_owner(plain: GhRig, argv: tuple[str, ...]) -> None:
+    """The truth for the test below: gh asks who the viewer is, then acts on the viewer's repo (fakehub
+    emulates neither deleting nor archiving, so only what gh sent can be shown, not the changed state)."""
+    plain.hub.state.add_repo("octocat/demo")
+    plain.hub.clear_requests()
+    plain.run(*argv)
+    sent = [(entry["method"], entry["path"], entry["graphql_operation_type"]) for entry in plain.hub.requests()]
+    assert ("DELETE", "/repos/octocat/demo", None) in sent or ("POST", "/graphql", "mutation") in sent, sent
+
+
+@pytest.mark.parametrize("argv", list(BARE_NAME_WRITES.values()), ids=list(BARE_NAME_WRITES))
+@pytest.mark.xfail(
+    strict=True,
+    reason="policy.py: `gh repo delete|archive|unarchive NAME` act on the viewer's NAME, but _named_repos drops a "
+    "name without an owner and the write invalidates only the checkout's repo; it must target ANY_REPO",
+)
+def test_a_write_naming_no_owner_invalidates_the_viewers_repo(argv: tuple[str, ...]) -> None:
+    decision = policy.decide(list(argv))
+    assert decision.action == "write" and ANY_REPO in decision.targets, decision.targets
+
+
 # -- 5. remote URLs as gh's git.ParseURL and ghrepo.FromURL read them ------------------------------------------
 H = PLAIN_HOST
 REMOTE_FORMS = {
