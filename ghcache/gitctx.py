@@ -5,7 +5,8 @@ URLs, `pushInsteadOf`) and their `gh-resolved` setting, keeps the remotes on the
 (only GH_HOST's when it is set), sorts them upstream, github, origin, then the rest, and takes the
 one `gh repo set-default` chose, else the first. Spawning git costs milliseconds on every call, so
 the files git reads are read here instead: GIT_DIR, `.git` directories and `.git` files (worktrees,
-submodules), the repository's `commondir`, and the system, global and repository config files.
+submodules), the repository's `commondir`, the system, global and repository config files, and a
+worktree's own `config.worktree` when `extensions.worktreeConfig` is on.
 
 Whatever this cannot follow the way git and gh do raises Ambiguous, and the shim then passes the
 command through rather than guess: an `include`/`includeIf`, other GIT_* variables that move the
@@ -118,17 +119,25 @@ def _config_files(env: Mapping[str, str], common_dir: str) -> list[str]:
     ]
 
 
-def read_config(env: Mapping[str, str], common_dir: str) -> list[tuple[str, str]]:
-    """Every config entry git would see for this repository, in precedence order (last wins)."""
+def _entries(path: str) -> list[tuple[str, str]]:
+    text = _read_text(path)
+    if text is None:
+        return []
+    entries = parse_config(text)
+    if any(name.startswith(("include.", "includeif.")) for name, _ in entries):
+        raise Ambiguous("the git config includes other files")
+    return entries
+
+
+def read_config(env: Mapping[str, str], common_dir: str, git_dir: str | None = None) -> list[tuple[str, str]]:
+    """Every config entry git would see for this repository, in precedence order (last wins): with
+    `extensions.worktreeConfig` set, the worktree's own `config.worktree` comes last."""
     entries: list[tuple[str, str]] = []
     for path in _config_files(env, common_dir):
-        text = _read_text(path)
-        if text is None:
-            continue
-        for name, value in parse_config(text):
-            if name.startswith(("include.", "includeif.")):
-                raise Ambiguous("the git config includes other files")
-            entries.append((name, value))
+        entries += _entries(path)
+    worktree_config = [value for name, value in entries if name == "extensions.worktreeconfig"]
+    if git_dir is not None and worktree_config and worktree_config[-1].lower() in ("true", "yes", "on", "1"):
+        entries += _entries(os.path.join(git_dir, "config.worktree"))
     return entries
 
 
@@ -353,7 +362,7 @@ def resolve(cwd: str, env: Mapping[str, str] | None = None, can_prompt: bool = F
     git_dir = find_git_dir(cwd, env)
     if git_dir is None:
         return None, None
-    picked = choose(remotes(read_config(env, _common_dir(git_dir)), env), env, can_prompt)
+    picked = choose(remotes(read_config(env, _common_dir(git_dir), git_dir), env), env, can_prompt)
     repo = f"{picked[0]}/{picked[1]}".lower() if picked else None
     return repo, _branch(git_dir)
 
