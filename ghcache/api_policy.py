@@ -5,7 +5,9 @@ always a POST whose document decides. A read is cacheable only when every part o
 known: files named by `-F key=@file` and `--input file` are read here when they are local regular
 files (their bytes become part of the key); stdin (`@-`, `--input -`), a FIFO, a device, a custom
 header that could change the method or identity, an endpoint given as a full URL, or a document
-the GraphQL lexer cannot read make the request a write to every repo of the host.
+the GraphQL lexer cannot read make the request a write to every repo of the host. So does a write
+whose endpoint is not a plainly spelt `repos/O/R/...` path (`repositories/ID/...` acts on a repo
+too). A `--jq` filter that reads the environment passes through uncached.
 """
 
 from __future__ import annotations
@@ -149,8 +151,17 @@ def _graphql(request: Request) -> Decision:
     return decision
 
 
+def _plain_path(path: str) -> bool:
+    """A path GitHub routes as written: no escapes (`oct%6f`), dot segments or backslashes, which a server
+    may decode or resolve into another repo's path than the one it spells."""
+    route = path.split("?", 1)[0].split("#", 1)[0]
+    return "%" not in route and "\\" not in route and not any(part in (".", "..") for part in route.split("/"))
+
+
 def _path_class(path: str) -> tuple[str, str | None]:
-    """Data class and repo ("O/R") of a REST path."""
+    """Data class and repo ("O/R") of a REST path; no repo when the path is not spelt plainly."""
+    if not _plain_path(path):
+        return "api", None
     parts = [part for part in path.split("?", 1)[0].strip("/").split("/") if part]
     if len(parts) >= 3 and parts[0] == "repos":
         repo, rest = f"{parts[1]}/{parts[2]}", parts[3:]
@@ -181,7 +192,9 @@ def _rest(request: Request) -> Decision:
         raise Unsure("an endpoint given as a full URL")
     data_class, repo = _path_class(endpoint)
     if request.method not in ("GET", "HEAD"):
-        return write(f"{request.method} request", "api", (repo,) if repo else (), from_context=repo is None)
+        # Only `repos/O/R/...` names its target: `repositories/ID/...`, `user/starred/O/R`, `orgs/...`
+        # and odd spellings may act on any repo of the host, the checkout's included.
+        return write(f"{request.method} request", "api", (repo,) if repo else (ANY_REPO,), from_context=repo is None)
     path = endpoint.strip("/").split("?")[0]
     if path == "rate_limit":
         return Decision("pass", "rate limit status is never cached", "api")
@@ -196,6 +209,13 @@ def _rest(request: Request) -> Decision:
         or any(isinstance(value, str) and "@me" in value for _, value in request.fields)
     )
     return decision
+
+
+def reads_environment(parsed: Parsed) -> bool:
+    """gh runs `--jq` with the process environment (gojq's `env` and `$ENV`): its output depends on
+    variables no key holds, and may be a token (`env.GH_TOKEN`), which must never reach the disk.
+    Any `env` in the filter counts, in a string or a field name too: a miss is cheap, a token on disk not."""
+    return any("env" in expression.lower() for expression in parsed.values("jq"))
 
 
 def decide_api(parsed: Parsed) -> Decision:
@@ -215,6 +235,8 @@ def decide_api(parsed: Parsed) -> Decision:
         return write(f"cannot be sure what gh sends ({why})", "api", (ANY_REPO,))
     if decision.action == "read" and parsed.true("verbose") is not False:
         return Decision("pass", "verbose output is never cached", "api")
+    if decision.action == "read" and reads_environment(parsed):
+        return Decision("pass", "a --jq filter that reads the environment is never cached", "api")
     decision.inputs = tuple(request.inputs)
     decision.hostname = parsed.last("hostname")
     return decision

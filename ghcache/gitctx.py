@@ -5,7 +5,8 @@ URLs, `pushInsteadOf`) and their `gh-resolved` setting, keeps the remotes on the
 (only GH_HOST's when it is set), sorts them upstream, github, origin, then the rest, and takes the
 one `gh repo set-default` chose, else the first. Spawning git costs milliseconds on every call, so
 the files git reads are read here instead: GIT_DIR, `.git` directories and `.git` files (worktrees,
-submodules), the repository's `commondir`, and the system, global and repository config files.
+submodules), the repository's `commondir`, the system, global and repository config files, and a
+worktree's own `config.worktree` when `extensions.worktreeConfig` is on.
 
 Whatever this cannot follow the way git and gh do raises Ambiguous, and the shim then passes the
 command through rather than guess: an `include`/`includeIf`, other GIT_* variables that move the
@@ -118,17 +119,25 @@ def _config_files(env: Mapping[str, str], common_dir: str) -> list[str]:
     ]
 
 
-def read_config(env: Mapping[str, str], common_dir: str) -> list[tuple[str, str]]:
-    """Every config entry git would see for this repository, in precedence order (last wins)."""
+def _entries(path: str) -> list[tuple[str, str]]:
+    text = _read_text(path)
+    if text is None:
+        return []
+    entries = parse_config(text)
+    if any(name.startswith(("include.", "includeif.")) for name, _ in entries):
+        raise Ambiguous("the git config includes other files")
+    return entries
+
+
+def read_config(env: Mapping[str, str], common_dir: str, git_dir: str | None = None) -> list[tuple[str, str]]:
+    """Every config entry git would see for this repository, in precedence order (last wins): with
+    `extensions.worktreeConfig` set, the worktree's own `config.worktree` comes last."""
     entries: list[tuple[str, str]] = []
     for path in _config_files(env, common_dir):
-        text = _read_text(path)
-        if text is None:
-            continue
-        for name, value in parse_config(text):
-            if name.startswith(("include.", "includeif.")):
-                raise Ambiguous("the git config includes other files")
-            entries.append((name, value))
+        entries += _entries(path)
+    worktree_config = [value for name, value in entries if name == "extensions.worktreeconfig"]
+    if git_dir is not None and worktree_config and worktree_config[-1].lower() in ("true", "yes", "on", "1"):
+        entries += _entries(os.path.join(git_dir, "config.worktree"))
     return entries
 
 
@@ -176,10 +185,6 @@ def _rewrite(url: str, rules: list[tuple[str, str]]) -> str:
     return best[1] + url[len(best[0]) :] if best else url
 
 
-def _host_of(netloc: str) -> str:
-    return netloc.rpartition("@")[2].partition(":")[0].strip("[]").lower()
-
-
 def normalise_host(host: str) -> str:
     """gh's NormalizeHostname: any subdomain of github.com or github.localhost is that host."""
     host = host.lower()
@@ -189,23 +194,60 @@ def normalise_host(host: str) -> str:
     return host
 
 
+# What gh's git.ParseURL takes for a URL: these prefixes, exactly (`HTTPS://` is not one of them). Anything
+# else with a colon is scp-like to gh, rewritten as `ssh://` + the text with its first colon made a slash.
+_URL_PREFIXES = ("ssh:", "git+ssh:", "git:", "http:", "git+https:", "https:", "ftp:", "ftps:", "file:")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _unescape(path: str) -> str | None:
+    """The path as Go's url.Parse decodes it (`%61` is `a`, `%2F` a slash); None for a malformed escape,
+    which makes url.Parse fail and gh skip the remote."""
+    if "%" not in path:
+        return path
+    out = bytearray()
+    at = 0
+    while at < len(path):
+        if path[at] == "%":
+            digits = path[at + 1 : at + 3]
+            if len(digits) != 2 or not set(digits) <= _HEX:
+                return None
+            out.append(int(digits, 16))
+            at += 3
+        else:
+            out += path[at].encode()
+            at += 1
+    return out.decode("utf-8", "replace")
+
+
 def repo_from_url(url: str) -> tuple[str, str] | None:
-    """(host, "owner/name") as gh's ghrepo.FromURL reads a git URL; None when gh would skip it."""
-    rest = url.strip()
-    if "://" in rest:
-        scheme, _, rest = rest.partition("://")
-        if scheme.lower() not in ("https", "http", "ssh", "git", "git+ssh", "ssh+git", "git+https"):
-            return None
-        netloc, _, path = rest.partition("/")
-    elif ":" in rest and "/" not in rest.partition(":")[0]:  # scp-like: [user@]host:owner/name
-        netloc, _, path = rest.partition(":")
-    else:
-        return None  # a local path
-    host = _host_of(netloc)
-    parts = path.split("?", 1)[0].strip("/").split("/")
-    if not host or len(parts) != 2 or not parts[0] or not parts[1].removesuffix(".git"):
+    """(host, "owner/name") as gh reads a git URL (git.ParseURL, then ghrepo.FromURL); None when gh would
+    skip it. Ambiguous for the odd URLs whose parsing by Go's net/url is not mirrored here."""
+    raw = url.strip()
+    if not raw.startswith(_URL_PREFIXES):
+        if ":" not in raw or "\\" in raw:
+            return None  # a local path: no host
+        raw = "ssh://" + raw.replace(":", "/", 1)
+    if any(not "!" <= char <= "~" for char in raw):
+        raise Ambiguous("a remote URL with spaces, control or non-ASCII characters")
+    rest = raw.partition(":")[2].split("#", 1)[0].split("?", 1)[0]
+    if not rest.startswith("//"):
+        return None  # no authority (`file:/srv/x`, `https:o/r`): no host, and gh skips the remote
+    netloc, slash, path = rest[2:].partition("/")
+    hostport = netloc.rpartition("@")[2]
+    if "[" in hostport or "%" in hostport or hostport.count(":") > 1:
+        raise Ambiguous("an IPv6 or escaped host in a remote URL")
+    host, _, port = hostport.partition(":")
+    decoded = _unescape(slash + path)
+    if not host or (port and not port.isdigit()) or decoded is None:
+        return None  # url.Parse or FromURL refuses it: gh skips the remote
+    parts = decoded.strip("/").split("/")
+    if len(parts) != 2:
         return None
-    return host, f"{parts[0]}/{parts[1].removesuffix('.git')}"
+    name = parts[1].removesuffix(".git")
+    if not parts[0] or not name:
+        raise Ambiguous("a remote URL naming no repository")  # gh would take it and fail later
+    return host.lower(), f"{parts[0]}/{name}"
 
 
 class Remote:
@@ -320,7 +362,7 @@ def resolve(cwd: str, env: Mapping[str, str] | None = None, can_prompt: bool = F
     git_dir = find_git_dir(cwd, env)
     if git_dir is None:
         return None, None
-    picked = choose(remotes(read_config(env, _common_dir(git_dir)), env), env, can_prompt)
+    picked = choose(remotes(read_config(env, _common_dir(git_dir), git_dir), env), env, can_prompt)
     repo = f"{picked[0]}/{picked[1]}".lower() if picked else None
     return repo, _branch(git_dir)
 

@@ -1,10 +1,12 @@
 """Writes make cached reads stale: a tombstone per (host, repo) records when a write last touched it.
 
 A write marks every repo it acts on (or ANY_REPO when its target is not certain) and the host as a
-whole. A read of one repo is stale when it was fetched before the newest write to that repo or to
-ANY_REPO; a read that may depend on any repo (search, GraphQL, `gh api user/...`) is stale after any
-write on its host. Checking two small files is cheaper than finding and deleting every affected
-entry, and it also covers entries that arrive later from peers.
+whole. A repo's tombstone is kept under the repo's own host (the "host/" it is named with), not
+GH_HOST's: `GH_HOST=h gh issue close 1 -R o/r` and `gh issue view 1 -R h/o/r` must meet. A read of
+one repo is stale when it was fetched before the newest write to that repo or to ANY_REPO; a read
+that may depend on any repo (search, GraphQL, `gh api user/...`) is stale after any write on its
+host. Checking two small files is cheaper than finding and deleting every affected entry, and it
+also covers entries that arrive later from peers.
 
 `write_targets` is the one place that says what a write invalidates; the peer daemon reuses it.
 """
@@ -66,12 +68,22 @@ def _context_repos(env: Mapping[str, str], cwd: str, gh_host: str) -> list[str]:
     return [*found, repo] if repo else found or [ANY_REPO]
 
 
+def _host_of(host: str, repo: str) -> str:
+    """The host a "host/owner/name" repo lives on: a write or read that names `-R HOST/o/r` (or a URL, or a
+    remote on another host) talks to that host whatever GH_HOST says, so its tombstone is that host's."""
+    return repo.partition("/")[0] if repo and repo != ANY_REPO and "/" in repo else host
+
+
 def mark(root: str, host: str, repos: tuple[str, ...], now: float) -> None:
     """Record a write that may have changed `repos` (ANY_REPO: every repo of the host)."""
     stamp = repr(now).encode()
+    hosts = {host}
     for repo in repos:
-        write_private_file(_path(root, host, repo or ANY_REPO), stamp)
-    write_private_file(_path(root, host, HOST_WIDE), stamp)
+        repo = repo or ANY_REPO
+        hosts.add(_host_of(host, repo))
+        write_private_file(_path(root, _host_of(host, repo), repo), stamp)
+    for each in sorted(hosts):
+        write_private_file(_path(root, each, HOST_WIDE), stamp)
 
 
 def _read_time(path: str) -> float:
@@ -83,9 +95,16 @@ def _read_time(path: str) -> float:
 
 
 def last_write(root: str, host: str, repo: str, data_class: str, host_wide: bool = False) -> float:
-    """When a write last made this read stale (0.0 if never); a read without one repo is host-wide."""
+    """When a write last made this read stale (0.0 if never); a read without one repo is host-wide.
+
+    A repo's read checks its own tombstone and every-repo tombstones of the repo's host and, when the
+    read was made with another host in force (GH_HOST, `--hostname`), of that one too."""
     if data_class in NEVER_STALE:
         return 0.0
     if host_wide or not repo:
         return _read_time(_path(root, host, HOST_WIDE))
-    return max(_read_time(_path(root, host, repo)), _read_time(_path(root, host, ANY_REPO)))
+    own = _host_of(host, repo)
+    times = [_read_time(_path(root, own, repo)), _read_time(_path(root, own, ANY_REPO))]
+    if own != host:
+        times.append(_read_time(_path(root, host, ANY_REPO)))
+    return max(times)

@@ -178,7 +178,18 @@ def normalise_repo(repo: str, default_host: str) -> str:
 
         return gitctx.normalise_remote_url(repo) or repo.lower()
     parts = repo.strip("/").lower().split("/")
-    return "/".join(parts) if len(parts) >= 3 else f"{default_host}/{'/'.join(parts)}"
+    if len(parts) < 3:
+        return f"{default_host}/{'/'.join(parts)}"
+    if parts[0] != default_host:  # `-R www.github.com/o/r` is github.com's repo to gh, as its URL is
+        from .gitctx import normalise_host
+
+        parts[0] = normalise_host(parts[0].removeprefix("www."))
+    return "/".join(parts)
+
+
+def _viewer_owns(repo: str | None) -> bool:
+    """`gh repo view NAME` without an owner: gh asks who the viewer is and shows the viewer's repo."""
+    return repo is not None and repo != "" and "/" not in repo and not repo.startswith("git@")
 
 
 def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_prompt: bool = False) -> tuple[str, str]:
@@ -187,6 +198,8 @@ def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_promp
     Raises gitctx.Ambiguous when gh's choice cannot be known from git's files (the shim then passes
     the command through)."""
     gh_host = host(env, decision)
+    if _viewer_owns(decision.repo):
+        return "", ""  # whose repo it is depends on who asks: stale after any write on the host
     if decision.repo and "{" not in decision.repo:
         return normalise_repo(decision.repo, gh_host), ""
     from . import gitctx  # only without -R: reading git's files is not needed otherwise
@@ -231,5 +244,5 @@ def build(
         gh_stamp=gh_stamp(real_gh),
         config_digest=hexdigest(_read(os.path.join(gh_config_dir(env), "config.yml"))),
         files_digest=hexdigest(*decision.inputs) if decision.inputs else "",
-        personal=decision.personal,
+        personal=decision.personal or _viewer_owns(decision.repo),
     )

@@ -176,7 +176,7 @@ def test_unknown_commands_and_bad_flags_are_writes_to_every_repo() -> None:
         ("repo delete o/r --yes", ("o/r",), True),
         ("issue close https://github.com/o/r/issues/2", ("github.com/o/r",), True),
         ("api -X POST repos/o/r/labels -f name=x", ("o/r",), False),
-        ("api -X POST user/repos -f name=x", (), True),
+        ("api -X POST user/repos -f name=x", ("*",), True),  # names no repo: any of the host's
         ("api graphql -f query=mutation{x}", ("*",), False),
     ],
 )
