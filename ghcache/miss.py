@@ -105,6 +105,8 @@ def _from_peers(call: Call, tier: PeerTier) -> int | None:
     clock = time.monotonic()
     entry = peers.get(tier.key)
     root = call.settings.cache_dir
+    if peers.waited_ms is not None:  # for another runner's fetch of this read (distributed single-flight)
+        stats.record(root, "wait", "peer", 0, peers.waited_ms)
     if not call.usable(entry, call.settings.now()):
         if peers.answered:
             stats.record(root, "miss", "peer", 0, (time.monotonic() - clock) * 1000)

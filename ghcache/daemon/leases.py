@@ -5,8 +5,9 @@ members a daemon knows (`p2p.PeerNet.home`). A daemon whose shim misses a key cl
 lease at its home. The first claimant is granted it and its shim fetches from GitHub; later
 claimants hear "held" and wait at the home until the holder stores the entry there, which wakes
 them all with it. Nothing here can block past a bound: a lease lapses after LEASE_TIME, when its
-holder gives up (its shim failed or died: `Holdings`), or when the holder leaves the namespace,
-and every wait ends by its own deadline too. A waiter that wakes without an entry fetches itself.
+holder gives up (its shim failed, died or was stopped: `Holdings`), or when the holder leaves the
+namespace, and every wait ends by its own deadline too (GH_CACHE_PEER_WAIT_MS, the shim's). A
+waiter that wakes without an entry fetches itself.
 
 Standard library and trio only: the network side is in `p2p`, the wiring in `server`.
 """
@@ -17,6 +18,8 @@ import os
 from collections.abc import Callable
 
 import trio
+
+from . import process
 
 LEASE_TIME = 30.0  # the longest a lease lasts, however its holder fares
 MAX_LEASES = 4096  # leases a home keeps at once; past it, claims are granted without one (fetch)
@@ -88,7 +91,8 @@ class Leases:
 
 
 class Holding:
-    """A lease this daemon's shim holds: where it was granted and which process fetches."""
+    """A lease this daemon's shim holds: where it was granted and which process fetches. The shim
+    counts as gone once its pid is gone or stopped."""
 
     __slots__ = ("home", "pid", "until", "gone")
 
@@ -128,10 +132,13 @@ class Holdings:
 
 
 def _alive(pid: int) -> bool:
+    """Whether the shim `pid` may still put its entry: not gone (nor a zombie its parent has not
+    reaped yet), and not stopped (SIGSTOP, a tracer), which would hold its lease, and every runner
+    waiting for it, until it lapsed."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, someone else's: not our shim, but not gone either
         return True
-    return True
+    return process.state(pid) not in (*process.STOPPED, *process.DEAD)

@@ -42,7 +42,7 @@ from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
 from libp2p.tools.anyio_service import background_trio_service
 
-from . import protocol
+from . import protocol, sessions
 from .hints import Hints
 from .inbound import InboundCap, TrimOnConnect
 from .members import HELLO, HELLO_REPLY, Hello, Members, new_nonce
@@ -427,7 +427,9 @@ def _identity(state_dir: str) -> KeyPair:
 def _new_host(settings: DaemonSettings, key_pair: KeyPair) -> IHost:
     """Noise is the only security transport: no plaintext, secio or TLS fallbacks to downgrade to.
     A failed dial is not retried: a lookup has ~100 ms, and libp2p's first retry waits 100 ms, so
-    one dead peer would eat IPFS's share of it; `keep_connected` redials bootstrap peers anyway."""
+    one dead peer would eat IPFS's share of it; `keep_connected` redials bootstrap peers anyway.
+    Session writes are made whole (`sessions`): a cancelled request must not break the connection."""
+    sessions.guard()
     noise = NoiseTransport(key_pair, noise_privkey=create_noise_key_pair().private_key)
     host = new_host(
         key_pair=key_pair,

@@ -33,6 +33,7 @@ PEER_TOMBSTONES = "peer-tombstones"  # catch-up: the sealed tombstones a member 
 ANNOUNCE, TOMBSTONE = "announce", "tombstone"
 # Replies
 FOUND, MISSING, OK, ERROR = "found", "missing", "ok", "error"
+ACK = "ack"  # sent first, when a request asks for it: the daemon has the request; the reply follows
 # The lease a claim ends with, in the `lease` field of a MISSING reply
 GRANTED, HELD = "granted", "held"
 
@@ -103,16 +104,20 @@ async def _read_exactly(receive: Callable[[int], Awaitable[bytes]], count: int) 
 
 
 # -- shim and CLI -> daemon ------------------------------------------------------------------------
-def get(key: str, now: float, timeout_ms: float) -> Message:
-    """Find the entry for a shared key; `now` is the caller's clock, so expiry is judged by it."""
-    return Message(GET, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)})
+def get(key: str, now: float, timeout_ms: float, ack: bool = False) -> Message:
+    """Find the entry for a shared key; `now` is the caller's clock, so expiry is judged by it.
+    With `ack`, the daemon sends an ACK frame as soon as it has read the request, before the reply:
+    the caller then knows the daemon is working on it, not hung, and can wait for a late reply."""
+    fields = {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms)}
+    return Message(GET, {**fields, "ack": "1"} if ack else fields)
 
 
 def claim(key: str, now: float, timeout_ms: float, pid: int) -> Message:
     """After a miss, ask for the key's lease (distributed single-flight). The reply is the entry,
     if another runner holds the lease and stores it within `timeout_ms`; or a miss with
     `lease=granted` (the process `pid` fetches; its lease ends when it puts the entry or ends);
-    or a plain miss (fetch without a lease)."""
+    or a plain miss (fetch without a lease). A reply after waiting for another runner's fetch says
+    how long that took in `waited_ms`."""
     return Message(CLAIM, {"key": key, "now": repr(now), "timeout_ms": repr(timeout_ms), "pid": str(pid)})
 
 
@@ -210,6 +215,10 @@ def found(body: bytes, tier: str = "") -> Message:
 
 def missing(lease: str = "") -> Message:
     return Message(MISSING, {"lease": lease} if lease else {})
+
+
+def ack() -> Message:
+    return Message(ACK)
 
 
 def ok(body: bytes = b"") -> Message:

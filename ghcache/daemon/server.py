@@ -192,9 +192,9 @@ class Daemon:
         if lease == protocol.GRANTED:
             self.holdings.add(wire_key, home, pid)
             return Found(None, "", lease)
-        now += trio.current_time() - started
-        plain = self._keeper(wire_key, now, "peer")(sealed) if sealed is not None else None
-        return Found(plain, "peer" if plain is not None else "")
+        took = trio.current_time() - started
+        plain = self._keeper(wire_key, now + took, "peer")(sealed) if sealed is not None else None
+        return Found(plain, "peer" if plain is not None else "", waited=took if lease == protocol.HELD else None)
 
     def _shelved(self, wire_key: str) -> bytes | None:
         """A sealed entry we hold and can hand on: one that has not expired."""
@@ -411,12 +411,13 @@ class Daemon:
 
 
 class Found:
-    """What a lookup ends with: the plain entry and the tier that had it, or none and the lease."""
+    """What a lookup ends with: the plain entry and the tier that had it, or none and the lease;
+    after a claim, how long we waited for another runner's fetch (None: no one else held the lease)."""
 
-    __slots__ = ("plain", "tier", "lease")
+    __slots__ = ("plain", "tier", "lease", "waited")
 
-    def __init__(self, plain: bytes | None, tier: str, lease: str = "") -> None:
-        self.plain, self.tier, self.lease = plain, tier, lease
+    def __init__(self, plain: bytes | None, tier: str, lease: str = "", waited: float | None = None) -> None:
+        self.plain, self.tier, self.lease, self.waited = plain, tier, lease, waited
 
 
 class LocalServer:
@@ -430,6 +431,8 @@ class LocalServer:
             try:
                 with trio.fail_after(READ_TIMEOUT):
                     message = await protocol.read_message(stream.receive_some)
+                if message.fields.get("ack"):  # the shim waits longer for a daemon that has its request
+                    await stream.send_all(protocol.ack().encode())
                 reply = await self.answer(message)
                 await stream.send_all(reply.encode())
             except (trio.TooSlowError, trio.BrokenResourceError, protocol.BadMessage, OSError) as error:
@@ -445,7 +448,12 @@ class LocalServer:
                 found = await self.daemon.claim(key, now, timeout, int(_number(fields, "pid", 0)))
             else:
                 found = await self.daemon.lookup(key, now, timeout)
-            return protocol.found(found.plain, found.tier) if found.plain is not None else protocol.missing(found.lease)
+            reply = (
+                protocol.found(found.plain, found.tier) if found.plain is not None else protocol.missing(found.lease)
+            )
+            if found.waited is not None:
+                reply.fields["waited_ms"] = f"{found.waited * 1000:.1f}"
+            return reply
         if message.op == protocol.PUT:
             self.nursery.start_soon(self._share, fields.get("key", ""), message.body)
             return protocol.ok()

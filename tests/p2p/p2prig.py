@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "tests" / "ghcache"))
 from ghrig import GhRig, rig_env  # noqa: E402  (the shim rig of the ghcache suite)
 
 SECRET = "correct horse battery staple"
+RIG_DEADLINE_MS = "3000"  # GH_CACHE_PEER_TIMEOUT_MS unless a test unsets it (default: 150)
 JSIPFS = ROOT / ".tools" / "ipfs" / "node_modules" / ".bin" / "jsipfs"
 LOOPBACK_CONFIG = {  # nothing public: loopback only, no bootstrap list, no mDNS
     "Addresses": {
@@ -44,9 +45,11 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 class Node:
-    """One machine: a gh home, a cache dir and (once started) a ghcache daemon."""
+    """One machine: a gh home, a cache dir and (once started) a ghcache daemon. Settings given as
+    None are unset: `GH_CACHE_PEER_TIMEOUT_MS=None` runs the node at the default deadline, which the
+    rig otherwise raises (RIG_DEADLINE_MS) for tests about something else than time."""
 
-    def __init__(self, name: str, hub: FakeHub, base: Path, netns: str = "", **settings: str) -> None:
+    def __init__(self, name: str, hub: FakeHub, base: Path, netns: str = "", **settings: str | None) -> None:
         home = base / name / "home"
         home.mkdir(parents=True)
         token = f"ghp_{name}{secrets.token_hex(16)}"  # runners have different tokens, so different local keys
@@ -60,10 +63,14 @@ class Node:
                 "GH_CACHE_SHARED_SECRET": SECRET,
                 "GH_CACHE_P2P_LISTEN": "/ip4/127.0.0.1/tcp/0",
                 "GH_CACHE_P2P_MDNS": "0",
-                "GH_CACHE_PEER_TIMEOUT_MS": "3000",
-                **settings,
+                "GH_CACHE_PEER_TIMEOUT_MS": RIG_DEADLINE_MS,
             }
         )
+        for setting, value in settings.items():
+            if value is None:
+                env.pop(setting, None)
+            else:
+                env[setting] = value
         self.name, self.rig = name, GhRig(hub, home, env)
         self.netns = netns  # the network namespace its daemon runs in (its shim stays in ours)
         self.started = False
@@ -156,7 +163,9 @@ def install_ipfs() -> None:
     subprocess.run(["bash", str(ROOT / "scripts" / "setup-ipfs.sh")], check=True, timeout=900)
 
 
-def start_mesh(hub: FakeHub, base: Path, count: int, prefix: str, bootstraps: int = 2, **settings: str) -> list[Node]:
+def start_mesh(
+    hub: FakeHub, base: Path, count: int, prefix: str, bootstraps: int = 2, **settings: str | None
+) -> list[Node]:
     """`count` daemons in one namespace: the first `bootstraps` are everyone's bootstrap peers, the
     rest start at once; returns when every one has admitted all the others (peer exchange)."""
     nodes = [Node(f"{prefix}{index}", hub, base, **settings) for index in range(count)]
