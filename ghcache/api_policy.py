@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from .decision import ANY_REPO, Decision, write
+from .decision import ANY_REPO, Decision, jq_reads_environment, write
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -33,6 +33,13 @@ _REPO_CLASSES = {
     ),
 }
 _PERSONAL_ROOTS = ("user", "notifications", "installation", "graphql")
+
+
+def _lists_repositories(path: str) -> bool:
+    """Repository objects carry the viewer's `permissions` (admin, push, pull...): `repos/O/R` itself,
+    the lists of an owner's repos or of a repo's forks, and repository search."""
+    parts = path.lower().split("/")
+    return (len(parts) == 3 and parts[0] == "repos") or parts[-1] in ("repos", "forks") or path == "search/repositories"
 
 
 class Unsure(Exception):
@@ -205,17 +212,11 @@ def _rest(request: Request) -> Decision:
     )
     decision.personal = (
         path.split("/")[0] in _PERSONAL_ROOTS
+        or _lists_repositories(path)
         or "@me" in endpoint
         or any(isinstance(value, str) and "@me" in value for _, value in request.fields)
     )
     return decision
-
-
-def reads_environment(parsed: Parsed) -> bool:
-    """gh runs `--jq` with the process environment (gojq's `env` and `$ENV`): its output depends on
-    variables no key holds, and may be a token (`env.GH_TOKEN`), which must never reach the disk.
-    Any `env` in the filter counts, in a string or a field name too: a miss is cheap, a token on disk not."""
-    return any("env" in expression.lower() for expression in parsed.values("jq"))
 
 
 def decide_api(parsed: Parsed) -> Decision:
@@ -235,7 +236,7 @@ def decide_api(parsed: Parsed) -> Decision:
         return write(f"cannot be sure what gh sends ({why})", "api", (ANY_REPO,))
     if decision.action == "read" and parsed.true("verbose") is not False:
         return Decision("pass", "verbose output is never cached", "api")
-    if decision.action == "read" and reads_environment(parsed):
+    if decision.action == "read" and jq_reads_environment(parsed.values("jq")):
         return Decision("pass", "a --jq filter that reads the environment is never cached", "api")
     decision.inputs = tuple(request.inputs)
     decision.hostname = parsed.last("hostname")

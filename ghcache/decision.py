@@ -6,6 +6,10 @@ other, and the key and invalidation steps read it without importing either.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 ANY_REPO = "*"  # a write whose target is not certain: every repo of the host
 ALL_CLASSES = ("repository", "workflows", "issues", "api")  # what a write may have changed
 
@@ -68,6 +72,13 @@ def write(reason: str, command: str, targets: tuple[str, ...], *, from_context: 
     decision.targets = targets if targets or from_context else (ANY_REPO,)
     decision.from_context = from_context
     return decision
+
+
+def jq_reads_environment(filters: Iterable[str]) -> bool:
+    """gh runs `--jq` with the process environment (gojq's `env` and `$ENV`): its output depends on
+    variables no key holds, and may be a token (`env.GH_TOKEN`), which must never reach the disk.
+    Any `env` in the filter counts, in a string or a field name too: a miss is cheap, a token on disk not."""
+    return any("env" in expression.lower() for expression in filters)
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

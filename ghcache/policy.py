@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 from .argv import parse
-from .decision import ALL_CLASSES, ANY_REPO, Decision, repo_of, write
+from .decision import ALL_CLASSES, ANY_REPO, Decision, jq_reads_environment, repo_of, write
 from .gh_commands import FLAGS, PROMPTS_WITHOUT_ARGUMENTS
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
@@ -175,6 +175,8 @@ def decide(
     for name in _INTERACTIVE:
         if parsed.true(name) is not False:
             return _pass("interactive, browser or watch flag", command)
+    if parsed.given("jq") and jq_reads_environment(parsed.values("jq")):
+        return _pass("a --jq filter that reads the environment is never cached", command)
     if stdin_tty and stdout_tty and _may_prompt(parsed, command):
         if not prompts_disabled(os.environ if env is None else env):
             return _pass("gh may ask on this terminal", command)
@@ -193,8 +195,26 @@ def _not_a_read(parsed: Parsed, command: str, argv: Sequence[str]) -> Decision:
     if command in _LOCAL_OR_READ_ONLY or command.rpartition(" ")[2] in _READ_ONLY_VERBS or _is_group(command):
         return _pass("not cached, changes nothing on GitHub", command)
     named = _named_repos(parsed)
+    if command.startswith("repo ") and any(repo_of(arg) is None for arg in parsed.positionals):
+        named = (*named, ANY_REPO)  # `repo delete NAME` acts on the viewer's NAME: which owner is not known
     from_context = not parsed.given("repo")  # without -R gh acts on GH_REPO or the checkout's repo
     return write("changes GitHub state", command, named, from_context=from_context)
+
+
+# --json fields whose values depend on who asks: `viewer…` ones, and comments (each has viewerDidAuthor).
+_VIEWER_FIELDS = frozenset({"comments", "reviews", "latestreviews"})
+
+
+def _names_its_viewer(parsed: Parsed) -> bool:
+    """The answer says something about who asks (viewerPermission, viewerDidAuthor in comments)."""
+    if parsed.given("comments"):
+        return True
+    for value in parsed.values("json"):
+        for field in value.lower().split(","):
+            field = field.strip()
+            if field.startswith("viewer") or field in _VIEWER_FIELDS:
+                return True
+    return False
 
 
 def _read(parsed: Parsed, command: str) -> Decision:
@@ -207,8 +227,11 @@ def _read(parsed: Parsed, command: str) -> Decision:
         repo = repo_of(parsed.positionals[0]) or repo  # `issue view https://HOST/O/R/issues/3`
     if host_wide:
         repo = None
+    # A list's --search runs a search whose qualifiers (repo:, org:, user:) reach other repos.
+    host_wide = host_wide or parsed.given("search")
     personal = (
         command in _PERSONAL
+        or _names_its_viewer(parsed)
         or (command == "repo list" and not parsed.positionals)
         or any("@me" in value for _, value in parsed.flags)
         or any("@me" in arg for arg in parsed.positionals)

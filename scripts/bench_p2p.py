@@ -43,7 +43,7 @@ RUNS = 25  # per case: with 7 the medians moved by several ms from run to run
 LATENCY_MS = 300
 SHIM = str(ROOT / "shims" / "gh")
 CI_WORKLOAD = [  # the distinct reads of one CI job
-    ("api", "repos/octo/hello"),
+    ("api", "repos/octo/hello/readme"),
     ("api", "repos/octo/hello/releases"),
     ("api", "repos/octo/hello/labels"),
     ("repo", "view", "octo/hello"),
@@ -84,7 +84,7 @@ def _latency(hub: FakeHub, base: Path, api: str, results: list[dict]) -> None:
     b = Node("b", hub, base, **tiers, **DEADLINE, GH_CACHE_P2P_BOOTSTRAP=a.address).start()
     try:
         wait_for(lambda: b.status().get("members"), 60, "b to admit a")
-        view, issues = ("api", "repos/octo/hello"), ("issue", "list", "-R", "octo/hello")
+        view, issues = ("api", "repos/octo/hello/readme"), ("issue", "list", "-R", "octo/hello")
         assert a.gh(*view).returncode == 0
         hub.clear_requests()
         medians = interleaved_medians(

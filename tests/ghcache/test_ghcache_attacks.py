@@ -4,8 +4,8 @@ Each test is a case the differential oracle's generator does not produce: a `--j
 environment (a token on disk), a write and a read naming one repo on two hosts' terms (GH_HOST against
 `-R HOST/O/R`, `www.` and subdomains), a REST write that names its repo by id, a repo named without
 its owner, remote URLs gh parses differently from a naive reading (scheme case, ftp/file, `ssh+git`,
-escapes, fragments), and list commands whose `--search` reaches other repos. A test marked xfail(strict)
-names a fix that belongs to the command policy (ghcache/policy.py), made elsewhere.
+escapes, fragments), list commands whose `--search` reaches other repos, and answers that carry the
+viewer (repository `permissions`, `viewerDidAuthor`), which must keep the identity in shared keys.
 """
 
 from __future__ import annotations
@@ -66,14 +66,7 @@ JQ_READS = {
     "api -q $ENV": ("api", "user", "-q", "$ENV.ATTACK_VALUE"),
     "api --jq=... in a string": ("api", "user", '--jq=.login + "-" + env.ATTACK_VALUE'),
     "graphql --jq": ("api", "graphql", "-f", "query={ viewer { login } }", "--jq", "$ENV.ATTACK_VALUE"),
-    "issue list --jq": pytest.param(
-        ("issue", "list", "-R", "octo/hello", "--json", "number", "--jq", "env.ATTACK_VALUE"),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="policy.py: a read command's --jq that mentions env/$ENV must pass through uncached "
-            "(gh evaluates it with os.Environ); api_policy.reads_environment does it for gh api",
-        ),
-    ),
+    "issue list --jq": ("issue", "list", "-R", "octo/hello", "--json", "number", "--jq", "env.ATTACK_VALUE"),
 }
 
 
@@ -208,11 +201,6 @@ def test_gh_acts_on_the_viewers_repo_for_a_write_naming_no_owner(plain: GhRig, a
 
 
 @pytest.mark.parametrize("argv", list(BARE_NAME_WRITES.values()), ids=list(BARE_NAME_WRITES))
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy.py: `gh repo delete|archive|unarchive NAME` act on the viewer's NAME, but _named_repos drops a "
-    "name without an owner and the write invalidates only the checkout's repo; it must target ANY_REPO",
-)
 def test_a_write_naming_no_owner_invalidates_the_viewers_repo(argv: tuple[str, ...]) -> None:
     decision = policy.decide(list(argv))
     assert decision.action == "write" and ANY_REPO in decision.targets, decision.targets
@@ -220,13 +208,6 @@ def test_a_write_naming_no_owner_invalidates_the_viewers_repo(argv: tuple[str, .
 
 @pytest.mark.parametrize(
     "endpoint", ["repos/octo/hello", "/repos/octo/hello/", "orgs/octo/repos", "repos/octo/hello/forks"]
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="api_policy.py: repository objects carry the viewer's `permissions`, so `personal` should be set for "
-    "repos/O/R and lists ending in /repos or /forks; left to the lead because the p2p tests and benchmarks "
-    "(test_p2p_sharing REPO_VIEW, test_p2p_matrix, bench_p2p) share exactly `gh api repos/octo/hello` between "
-    "identities and would have to move to an identity-free read such as repos/octo/hello/labels",
 )
 def test_rest_repository_objects_keep_the_identity_in_shared_keys(rig: GhRig, endpoint: str) -> None:
     """GitHub puts the viewer's `permissions` in every repository object (fakehub answers them too)."""
@@ -324,11 +305,6 @@ def test_a_worktrees_own_config_names_the_repo_it_acts_on(plain: GhRig, tmp_path
 
 
 # -- 6. list commands whose --search goes to the search API, which may return other repos' issues -----------
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy.py: `issue list`/`pr list` with --search run a search whose qualifiers (repo:, org:, user:) "
-    "reach other repos; such a read must be host_wide so that a write to any repo makes it stale",
-)
 def test_a_list_with_a_search_sees_writes_to_the_repos_it_searches(rig: GhRig) -> None:
     rig.hub.state.add_repo("octo/scratch")
     listing = ("issue", "list", "-R", "octo/hello", "--search", "repo:octo/scratch", "--json", "title")
@@ -378,11 +354,6 @@ VIEWER_READS = {
 
 
 @pytest.mark.parametrize("argv", list(VIEWER_READS.values()), ids=list(VIEWER_READS))
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy.py: a read whose --json fields depend on the viewer (comments/reviews carry viewerDidAuthor, "
-    "viewer* fields) must be personal, so that its shared key keeps the identity",
-)
 def test_an_answer_naming_its_viewer_keeps_the_identity_in_shared_keys(rig: GhRig, argv: tuple[str, ...]) -> None:
     group, number = (argv[0], argv[2]) if argv[0] in ("issue", "pr") else ("issue", "2")
     _ok(rig.run(group, "comment", number, "-R", "octo/hello", "-b", "by octocat"))

@@ -198,9 +198,17 @@ def test_personal_reads_keep_the_identity_in_shared_keys(tmp_path: Path) -> None
         inputs = keys.build(decision, argv, env, str(tmp_path), keys.Terminal(False, False, None), "/bin/true")
         return inputs.shared_key("namespace")
 
-    for personal in (["api", "user"], ["issue", "status", "-R", "o/r"], ["search", "issues", "--author", "@me"]):
+    for personal in (
+        ["api", "user"],
+        ["api", "repos/o/r"],  # a repository object carries the viewer's `permissions`
+        ["issue", "status", "-R", "o/r"],
+        ["search", "issues", "--author", "@me"],
+        ["repo", "view", "o/r", "--json", "name,viewerPermission"],
+        ["issue", "view", "2", "-R", "o/r", "--json", "comments"],
+    ):
         assert shared(personal, "token-a") != shared(personal, "token-b"), personal
-    assert shared(["api", "repos/o/r"], "token-a") == shared(["api", "repos/o/r"], "token-b")
+    for common in (["api", "repos/o/r/labels"], ["issue", "view", "2", "-R", "o/r", "--json", "title"]):
+        assert shared(common, "token-a") == shared(common, "token-b"), common
 
 
 def test_portable_shim_starts_the_recorded_interpreter_not_python3_on_path(tmp_path: Path, zipapps: Path) -> None:

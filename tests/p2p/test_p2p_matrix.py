@@ -22,7 +22,7 @@ from support import ROOT
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("zipapps")]  # the shim runs from bin/ghcache.pyz
 REPO = ("-R", "octo/hello")
 JOB = [  # the distinct reads of one CI job
-    ("api", "repos/octo/hello"),
+    ("api", "repos/octo/hello/readme"),
     ("api", "repos/octo/hello/releases"),
     ("api", "repos/octo/hello/labels"),
     ("repo", "view", "octo/hello"),

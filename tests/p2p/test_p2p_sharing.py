@@ -17,7 +17,7 @@ from fakehub import FakeHub
 from p2prig import Node, wait_for
 
 pytestmark = pytest.mark.slow
-REPO_VIEW = ("api", "repos/octo/hello")
+REPO_VIEW = ("api", "repos/octo/hello/readme")
 ISSUES = ("issue", "list", "-R", "octo/hello")
 
 
