@@ -83,13 +83,13 @@ class Relaying:
 
     async def _hop(self, stream: INetStream) -> None:
         if not self.is_member(stream.muxed_conn.peer_id.to_string()):
-            await _reset(stream)
+            await _end(stream, reset=True)
             return
         await self.protocol._handle_hop_stream(stream)  # noqa: SLF001 (py-libp2p 0.8.1 has no public hook)
 
     async def _stop(self, stream: INetStream) -> None:
         if stream.muxed_conn.peer_id.to_string() not in self.addrs:
-            await _reset(stream)
+            await _end(stream, reset=True)
             return
         await self.protocol._handle_stop_stream(stream)  # noqa: SLF001
 
@@ -133,7 +133,7 @@ class Relaying:
                         self.reserved[relay] = expires if expires > time.time() else time.time() + RESERVATION_TTL
                         log.info("reserved a slot at relay %s", relay)
                 finally:
-                    await _close(stream)
+                    await _end(stream)
         except Exception as error:  # libp2p raises many types for a relay that is down or refuses
             log.info("reserving at relay %s: %s", relay, error)
         finally:
@@ -149,17 +149,10 @@ def _relay_addr(info: PeerInfo) -> str:
     return f"{info.addrs[0]}/p2p/{info.peer_id.to_string()}" if info.addrs else f"/p2p/{info.peer_id.to_string()}"
 
 
-async def _close(stream: INetStream) -> None:
+async def _end(stream: INetStream, *, reset: bool = False) -> None:
+    """Close (or reset) a relay stream, bounded and shielded: ending it must not wait on a dead peer."""
     with trio.CancelScope(deadline=trio.current_time() + 1.0, shield=True):
         try:
-            await stream.close()
+            await (stream.reset() if reset else stream.close())
         except Exception as error:  # the stream is gone already
-            log.debug("closing a relay stream: %s", error)
-
-
-async def _reset(stream: INetStream) -> None:
-    with trio.CancelScope(deadline=trio.current_time() + 1.0, shield=True):
-        try:
-            await stream.reset()
-        except Exception as error:  # the stream is gone already
-            log.debug("resetting a relay stream: %s", error)
+            log.debug("ending a relay stream: %s", error)

@@ -52,7 +52,7 @@ def nodes(hub: FakeHub, ipfs_api: str, tmp_path_factory: pytest.TempPathFactory,
 def test_a_misses_and_fetches_from_github(nodes: dict, hub: FakeHub) -> None:
     hub.clear_requests()
     done = nodes["a"].gh(*REPO_VIEW)
-    assert done.returncode == 0 and b'"full_name":"octo/hello"' in done.stdout
+    assert done.returncode == 0 and b'"path":"README.md"' in done.stdout
     assert hub.upstream_count() == 1
     wait_for(lambda: [p for p in nodes["a"].shared_pointers() if p["cid"]], 20, "A to pin the entry on IPFS")
 
