@@ -56,6 +56,7 @@ CATCHUP_WAIT = 5.0  # at start, for a bootstrap peer to hand us the writes we mi
 CATCHUP_TRIES, CATCHUP_RETRY = 3, 0.5  # asking a member that joined, and the pause between tries
 TICK = 1.0  # the clock watch that notices we were stopped
 HEARTBEAT = 5.0  # how often the daemon records that it runs (a restart asks from the last one)
+SYNC_EVERY = 2.0  # how often one member, in turn, is asked for recent tombstones we may lack
 SETTLE_SHARE = 0.5  # of a lookup's time, to let a catch-up under way finish first
 PRUNE_INTERVAL = 60.0
 UNPIN_TIMEOUT = 5.0
@@ -342,15 +343,29 @@ class Daemon:
             self.count("invalidate", "catchup")
             await self._pass_on(sealed, peer)
 
+    async def sync(self, peer: str) -> None:
+        """Anti-entropy with one member: take the recent tombstones we lack, pass them on."""
+        assert self.net is not None
+        for sealed in await self.tombstones.sync(self.net.request, peer, time.time()):
+            self.count("invalidate", "sync")
+            await self._pass_on(sealed, peer)
+
     async def watch_clock(self) -> None:
-        """Notice that we were stopped (then catch up from every member) and keep the heartbeat."""
-        beaten = float("-inf")
+        """Notice that we were stopped (then catch up from every member), keep the heartbeat, and sync
+        tombstones with one member in turn."""
+        beaten = synced = float("-inf")
+        turn = 0
         while True:
             now = time.time()
             if trio.current_time() - beaten >= HEARTBEAT:
                 beaten = trio.current_time()
                 self.tombstones.store.prune(now)
                 await trio.to_thread.run_sync(self.tombstones.heartbeat, now)
+            net = self.net
+            members = sorted(net.member_ids()) if net is not None else []
+            if net is not None and members and trio.current_time() - synced >= SYNC_EVERY:
+                synced, turn = trio.current_time(), turn + 1
+                net.nursery.start_soon(self.sync, members[turn % len(members)])
             before = time.time()
             await trio.sleep(TICK)
             if self.tombstones.slept(before, time.time()) and self.net is not None:

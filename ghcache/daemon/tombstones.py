@@ -40,6 +40,7 @@ MAX_STORED = 4096  # tombstones kept to answer catch-ups; the oldest go first
 MAX_REPLY = 512  # tombstones in one catch-up reply, newest first...
 MAX_REPLY_BYTES = 256 * 1024  # ...and their bytes
 CATCHUP_TIMEOUT = 5.0  # for a member to answer a catch-up
+SYNC_WINDOW = 120.0  # a sync asks a member for the tombstones of this last while (plus SKEW)
 PAUSE_GAP = 5.0  # a one-second sleep this late means we were stopped (SIGSTOP, a suspended VM): catch up
 ALIVE_NAME = "alive"  # in the daemon's state dir: when it last ran, so a restart asks only what it missed
 
@@ -285,6 +286,22 @@ class Tombstones:
         self.count("catchup", "peer")
         self._answered()
         return news
+
+    async def sync(self, request: Request, peer: str, now: float) -> list[bytes]:
+        """Anti-entropy: ask one member for the recent tombstones and apply those we lack; returns them.
+
+        A tombstone sent while a connection broke, or gossiped past a mesh still forming, would
+        otherwise be missed until the copies it makes stale expire; asking one member every few seconds
+        bounds that. Only news is taken: unlike a catch-up, a sync says nothing about gaps."""
+        reply = await request(peer, protocol.peer_tombstones(now - SYNC_WINDOW - SKEW), CATCHUP_TIMEOUT)
+        if reply is None or reply.op == protocol.ERROR:
+            return []
+        try:
+            sealed, _complete_after, _synced_since = protocol.read_tombstones(reply, MAX_REPLY)
+        except protocol.BadMessage:
+            self.count("reject", "catchup")
+            return []
+        return [blob for blob in sealed if self.take(blob)]
 
     def _answered(self) -> None:
         """A member answered a catch-up (whether or not it closed the gap): wake `wait_at_start`."""

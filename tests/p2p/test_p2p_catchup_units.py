@@ -264,3 +264,23 @@ def test_a_lookup_waits_for_a_catch_up_under_way_not_for_one_that_is_not(tmp_pat
 
     waited = trio.run(scenario)
     assert 0.1 < waited < 5 and me.closed.is_set() and not me.unverified(time.time() - 1)
+
+
+def test_a_sync_takes_the_recent_tombstones_it_lacks_and_leaves_gaps_alone(tmp_path: Path) -> None:
+    """Anti-entropy: a tombstone lost on the way (a broken connection, a mesh still forming) is taken
+    from a member at the next sync; a sync neither opens nor closes a gap, nor raises doubt."""
+    counted: list[tuple[str, str]] = []
+    member, me = tombstones(tmp_path / "member", counted), tombstones(tmp_path / "me", counted)
+    written = time.time()
+    member.record(Tombstone(HOST, REPO, ("issues",), written))
+    asked: list[float] = []
+    news = trio.run(me.sync, answering(member, asked), "member", written)
+    assert len(news) == 1 and asked and asked[0] <= written - SKEW
+    assert invalidation.last_write(str(tmp_path / "me"), HOST, REPO, "issues") == written
+    assert trio.run(me.sync, answering(member, asked), "member", written) == []  # applied once: no flood
+    assert not me.unverified(written - 1)  # no doubt from the member's shorter knowledge
+
+    async def stranger(peer: str, message: protocol.Message, timeout: float) -> protocol.Message | None:
+        return protocol.error("not a member")
+
+    assert trio.run(me.sync, stranger, "member", written) == []
