@@ -29,7 +29,7 @@ import trio
 
 from .. import config, invalidation, stats
 from ..entry import CorruptEntry, Entry
-from . import protocol, tombstones
+from . import pending, protocol, tombstones
 from .files import PID_NAME, STATE_DIR
 from .hints import Hints
 from .ipfs import ContentStore, HttpIpfs, IpfsUnavailable
@@ -590,6 +590,8 @@ async def serve(cache_dir: str, socket_path: str, settings: DaemonSettings, shar
             nursery.start_soon(daemon.watch_clock)
             if settings.bootstrap:  # answer once we know the writes we missed, or fail safe after the wait
                 await daemon.tombstones.wait_at_start(CATCHUP_WAIT)
+            for host, repo, classes, when in pending.drain(cache_dir):  # writes made while we were down
+                nursery.start_soon(daemon.invalidate, Tombstone(host, repo, classes, when))
             listener = await _unix_listener(socket_path)
             nursery.start_soon(trio.serve_listeners, LocalServer(daemon, nursery, stopping).handle, [listener])
             nursery.start_soon(_prune_forever, daemon)

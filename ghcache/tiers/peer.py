@@ -83,8 +83,13 @@ class PeerStore:
         client.send(self.socket_path, protocol.put(key, entry.to_bytes()), self.timeout_ms / 1000)
 
     def invalidate(self, host: str, repo: str, classes: tuple[str, ...], when: float) -> None:
-        """A write went through us: the daemon makes the namespace's copies of its reads stale too."""
-        client.send(self.socket_path, protocol.invalidate(host, repo, classes, when), self.timeout_ms / 1000)
+        """A write went through us: the daemon makes the namespace's copies of its reads stale too;
+        a daemon that is down is told when it next starts (`daemon.pending`)."""
+        sent = client.send(self.socket_path, protocol.invalidate(host, repo, classes, when), self.timeout_ms / 1000)
+        if not sent and self.pid_path:
+            from ..daemon import pending
+
+            pending.queue(os.path.dirname(self.pid_path), host, repo, classes, when)
 
 
 def _milliseconds(text: str | None) -> float | None:

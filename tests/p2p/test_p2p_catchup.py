@@ -97,15 +97,16 @@ def test_a_daemon_stopped_during_a_write_catches_up_when_it_resumes(hub: FakeHub
 
 
 def test_a_stale_copy_offered_by_a_peer_that_missed_the_write_is_refused(hub: FakeHub, tmp_path: Path) -> None:
-    """B's shim writes while B's daemon is down, so B's tombstone never reaches the namespace: A
-    and C still hold (and offer) their copies of the issue list. B knows of its own write, so it
-    refuses every such copy and asks GitHub."""
+    """B's shim writes while B's daemon is down and B's queue of such writes is lost, so B's
+    tombstone never reaches the namespace: A and C still hold (and offer) their copies of the issue
+    list. B knows of its own write, so it refuses every such copy and asks GitHub."""
     a, b, c = nodes = start_mesh(hub, tmp_path, 3, "s")
     try:
         before = c.gh(*ISSUES).stdout  # C shares its copy, and leaves one at the key's home
         wait_for(lambda: c.status().get("shared_entries", 0) >= 1, 10, "C to shelve its copy")
         b.stop()
-        title = write_issue(b)  # marks B's local tombstones only: no daemon to tell the namespace
+        title = write_issue(b)  # marks B's local tombstones, and queues the write for B's daemon...
+        (b.cache_dir / "daemon" / "pending-writes").unlink()  # ...a queue lost here (as past its cap)
         b.start()
         wait_for_mesh(nodes, 60)
         assert not knows_writes_of(c, b)  # C missed it, so it still offers its copy
@@ -116,5 +117,31 @@ def test_a_stale_copy_offered_by_a_peer_that_missed_the_write_is_refused(hub: Fa
         assert counts.get("stale peer", 0) >= 1  # C's copy came, and was refused
         assert counts.get("hit peer", 0) == 0 and counts.get("hit daemon", 0) == 0
         assert counts.get("run upstream", 0) == upstream + 1
+    finally:
+        stop_all(nodes)
+
+
+def test_a_write_made_while_the_writers_daemon_is_down_reaches_the_namespace_when_it_starts(
+    hub: FakeHub, tmp_path: Path
+) -> None:
+    """B's shim queues the write its daemon was not there to hear; B's daemon tells the namespace when
+    it starts, so A and C stop serving their copies of what it changed."""
+    a, b, c = nodes = start_mesh(hub, tmp_path, 3, "q")
+    try:
+        before = c.gh(*ISSUES).stdout
+        wait_for(lambda: c.status().get("shared_entries", 0) >= 1, 10, "C to shelve its copy")
+        assert a.gh(*ISSUES).stdout == before
+        b.stop()
+        title = write_issue(b)
+        assert (b.cache_dir / "daemon" / "pending-writes").exists()
+        assert not knows_writes_of(c, b)
+        b.start()
+        wait_for(lambda: knows_writes_of(a, b) and knows_writes_of(c, b), CATCHUP_BOUND, "A and C to hear of B's write")
+        assert not (b.cache_dir / "daemon" / "pending-writes").exists()  # taken once
+        hits = served(a)
+        after = a.gh(*ISSUES)  # A's copy is stale: fetched from GitHub, and shared
+        assert after.returncode == 0 and title in after.stdout and title not in before
+        assert served(a) == hits, "A served a copy B's write made stale"
+        assert title in c.gh(*ISSUES).stdout  # C's copy is stale too: GitHub's answer, or A's new copy
     finally:
         stop_all(nodes)

@@ -284,3 +284,20 @@ def test_a_sync_takes_the_recent_tombstones_it_lacks_and_leaves_gaps_alone(tmp_p
         return protocol.error("not a member")
 
     assert trio.run(me.sync, stranger, "member", written) == []
+
+
+def test_writes_queued_while_the_daemon_is_down_are_bounded_private_and_taken_once(tmp_path: Path) -> None:
+    from ghcache.daemon import pending
+
+    assert not pending.queue(str(tmp_path), HOST, REPO, ("issues",), 1.0)  # no daemon ever ran here
+    (tmp_path / "daemon").mkdir()
+    assert pending.queue(str(tmp_path), HOST, REPO, ("issues", "api"), 5.0)
+    assert not pending.queue(str(tmp_path), HOST, "a\tb", ("issues",), 6.0)  # no field can forge a line
+    queued = tmp_path / "daemon" / pending.PENDING_NAME
+    assert queued.stat().st_mode & 0o077 == 0
+    with queued.open("ab") as handle:  # hostile lines are skipped, the good ones kept
+        handle.write(b"nan\th\tr\tissues\n\xff\xfe\n1e400\th\tr\tissues\nonly\tthree\tfields\n")
+    assert pending.drain(str(tmp_path)) == [(HOST, REPO, ("issues", "api"), 5.0)]
+    assert pending.drain(str(tmp_path)) == []  # taken once
+    queued.write_bytes(b"x" * pending.MAX_PENDING_BYTES)
+    assert not pending.queue(str(tmp_path), HOST, REPO, ("issues",), 7.0)  # bounded
