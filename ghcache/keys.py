@@ -143,6 +143,16 @@ class KeyInputs:
         )
 
 
+def gh_settings(config_dir: str, name: str) -> list[str]:
+    """Every top-level `name: value` of gh's config.yml, unquoted ([] when none or unreadable)."""
+    prefix = name + ":"
+    try:
+        with open(os.path.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
+            return [line[len(prefix) :].strip().strip("\"'") for line in handle if line.startswith(prefix)]
+    except OSError:
+        return []
+
+
 def gh_config_dir(env: Mapping[str, str]) -> str:
     if env.get("GH_CONFIG_DIR"):
         return env["GH_CONFIG_DIR"]

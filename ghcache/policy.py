@@ -144,13 +144,9 @@ def prompts_disabled(env: Mapping[str, str]) -> bool:
     config.yml. Read only for a command that may prompt, on a terminal."""
     if "GH_PROMPT_DISABLED" in env:
         return True
-    from .keys import gh_config_dir  # loaded already on the way to a key
+    from .keys import gh_config_dir, gh_settings  # loaded already on the way to a key
 
-    try:
-        with open(os.path.join(gh_config_dir(env), "config.yml"), encoding="utf-8", errors="replace") as handle:
-            return any(line.startswith("prompt:") and line[7:].strip().strip("\"'") == "disabled" for line in handle)
-    except OSError:
-        return False
+    return "disabled" in gh_settings(gh_config_dir(env), "prompt")
 
 
 def decide(
@@ -175,7 +171,7 @@ def decide(
     for name in _INTERACTIVE:
         if parsed.true(name) is not False:
             return _pass("interactive, browser or watch flag", command)
-    if parsed.given("jq") and jq_reads_environment(parsed.values("jq")):
+    if jq_reads_environment(parsed.values("jq")):
         return _pass("a --jq filter that reads the environment is never cached", command)
     if stdin_tty and stdout_tty and _may_prompt(parsed, command):
         if not prompts_disabled(os.environ if env is None else env):

@@ -27,13 +27,7 @@ def pager_configured(env: Mapping[str, str], config_dir: str) -> bool:
     for name in ("GH_PAGER", "PAGER"):
         if name in env:
             return env[name].strip() not in ("", "cat")
-    try:
-        with open(os.path.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
-            return any(
-                line.startswith("pager:") and line[6:].strip().strip("\"'") not in ("", "cat") for line in handle
-            )
-    except OSError:
-        return False
+    return any(value not in ("", "cat") for value in keys.gh_settings(config_dir, "pager"))
 
 
 def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:

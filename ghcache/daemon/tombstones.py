@@ -259,17 +259,15 @@ class Tombstones:
         asked_at = time.time()
         self.asking += 1
         try:
-            reply = await request(peer, protocol.peer_tombstones(since), CATCHUP_TIMEOUT)
-        finally:
-            self.asking -= 1
-        if reply is None or reply.op == protocol.ERROR:  # gone, or it has not admitted us yet
-            return None
-        try:
-            sealed, complete_after, synced_since = protocol.read_tombstones(reply, MAX_REPLY)
+            answer = await self._ask(request, peer, since)
         except protocol.BadMessage:
-            self.count("reject", "catchup")
             self._answered()
             return None
+        finally:
+            self.asking -= 1
+        if answer is None:  # gone, or it has not admitted us yet
+            return None
+        sealed, complete_after, synced_since = answer
         news = [blob for blob in sealed if self.take(blob)]
         log.info("caught up from %s: %d tombstones since %.0f, %d news", peer, len(sealed), since, len(news))
         if complete_after > since:  # beyond our clock is refused like a tombstone from the future
@@ -293,15 +291,23 @@ class Tombstones:
         A tombstone sent while a connection broke, or gossiped past a mesh still forming, would
         otherwise be missed until the copies it makes stale expire; asking one member every few seconds
         bounds that. Only news is taken: unlike a catch-up, a sync says nothing about gaps."""
-        reply = await request(peer, protocol.peer_tombstones(now - SYNC_WINDOW - SKEW), CATCHUP_TIMEOUT)
-        if reply is None or reply.op == protocol.ERROR:
-            return []
         try:
-            sealed, _complete_after, _synced_since = protocol.read_tombstones(reply, MAX_REPLY)
+            answer = await self._ask(request, peer, now - SYNC_WINDOW - SKEW)
+        except protocol.BadMessage:
+            return []
+        return [blob for blob in answer[0] if self.take(blob)] if answer is not None else []
+
+    async def _ask(self, request: Request, peer: str, since: float) -> tuple[list[bytes], float, float] | None:
+        """`peer`'s tombstones since `since`, with the bounds of its knowledge; None if it did not answer
+        (gone, or it has not admitted us yet). A malformed answer is counted and raises BadMessage."""
+        reply = await request(peer, protocol.peer_tombstones(since), CATCHUP_TIMEOUT)
+        if reply is None or reply.op == protocol.ERROR:
+            return None
+        try:
+            return protocol.read_tombstones(reply, MAX_REPLY)
         except protocol.BadMessage:
             self.count("reject", "catchup")
-            return []
-        return [blob for blob in sealed if self.take(blob)]
+            raise
 
     def _answered(self) -> None:
         """A member answered a catch-up (whether or not it closed the gap): wake `wait_at_start`."""
