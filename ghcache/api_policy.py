@@ -12,8 +12,7 @@ too). A `--jq` filter that reads the environment passes through uncached.
 
 from __future__ import annotations
 
-import os
-
+from . import fastos
 from .decision import ANY_REPO, Decision, jq_reads_environment, write
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
@@ -51,22 +50,22 @@ def read_local_file(path: str) -> bytes:
     if path == "-" or not path:
         raise Unsure("reads standard input")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fd = fastos.open(path, fastos.O_RDONLY | fastos.O_NONBLOCK)
     except OSError:
         raise Unsure(f"cannot read {path}") from None
     try:
-        info = os.fstat(fd)
+        info = fastos.fstat(fd)
         if (info.st_mode & 0o170000) != 0o100000 or info.st_size > MAX_FILE:
             raise Unsure(f"{path} is not a small regular file")
         chunks = []
         while True:
-            chunk = os.read(fd, 65536)
+            chunk = fastos.read(fd, 65536)
             if not chunk:
                 break
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 class Request:

@@ -3,9 +3,7 @@ shim prints on its own, a replayed entry byte for byte and a one-line notice."""
 
 from __future__ import annotations
 
-import os
-
-from . import invalidation
+from . import fastos, invalidation
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -56,7 +54,7 @@ class Call:
 
 def warn(message: str) -> None:
     try:
-        os.write(2, f"ghcache: {message}\n".encode())
+        fastos.write(2, f"ghcache: {message}\n".encode())
     except OSError:
         pass
 
@@ -67,10 +65,10 @@ def replay(entry: Entry) -> int:
         for fd, data in entry.segments():
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view) :]
+                view = view[fastos.write(fd, view) :]
     except BrokenPipeError:
         import signal
 
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGPIPE)
+        fastos.kill(fastos.getpid(), signal.SIGPIPE)
     return entry.exit_code

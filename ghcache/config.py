@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
+
+from . import fastos
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -156,8 +157,8 @@ def _cache_dir(env: Mapping[str, str]) -> str:
     raw = env.get("GH_CACHE_DIR")
     if not raw:
         return default_cache_dir(env)
-    path = os.path.expanduser(raw)
-    if not os.path.isabs(path):
+    path = fastos.expanduser(raw)
+    if not fastos.isabs(path):
         raise BadValue(f"GH_CACHE_DIR={raw!r} is not an absolute path")
     return path
 
@@ -189,9 +190,9 @@ def default_cache_dir(env: Mapping[str, str]) -> str:
     platform = sys.platform  # not narrowed by the type checker: both branches are real
     if platform.startswith("linux"):
         base = env.get("XDG_CACHE_HOME", "").strip()
-        if not base or not os.path.isabs(base):
-            base = os.path.join(os.path.expanduser("~"), ".cache")
-        return os.path.join(base, "ghcache")
+        if not base or not fastos.isabs(base):
+            base = fastos.join(fastos.expanduser("~"), ".cache")
+        return fastos.join(base, "ghcache")
     import platformdirs
 
     return platformdirs.user_cache_dir("ghcache", appauthor=False)
@@ -199,7 +200,7 @@ def default_cache_dir(env: Mapping[str, str]) -> str:
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read every GH_CACHE_* variable; raises BadValue with a one-line message."""
-    env = os.environ if env is None else env
+    env = fastos.environ() if env is None else env
     ttls = dict(DEFAULT_TTLS)
     for data_class in DEFAULT_TTLS:
         name = f"GH_CACHE_TTL_{data_class.upper()}"

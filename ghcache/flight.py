@@ -10,7 +10,7 @@ import fcntl
 import os
 import time
 
-from .tiers.local import NOFOLLOW, make_private_dirs
+from .tiers.local import make_private_dirs
 
 
 class SingleFlight:
@@ -26,7 +26,7 @@ class SingleFlight:
     def __enter__(self) -> bool:
         try:
             make_private_dirs(os.path.dirname(self.path))
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o600)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError:
             return False
         return _acquire(self.fd, self.timeout)

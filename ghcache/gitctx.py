@@ -17,7 +17,7 @@ would ask which repository to use.
 
 from __future__ import annotations
 
-import os
+from . import fastos
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -108,14 +108,14 @@ def _read_text(path: str) -> str | None:
 
 
 def _config_files(env: Mapping[str, str], common_dir: str) -> list[str]:
-    home = env.get("HOME") or os.path.expanduser("~")
-    xdg = env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    home = env.get("HOME") or fastos.expanduser("~")
+    xdg = env.get("XDG_CONFIG_HOME") or fastos.join(home, ".config")
     files = [] if env.get("GIT_CONFIG_NOSYSTEM") else ["/etc/gitconfig"]
     return [
         *files,
-        os.path.join(xdg, "git", "config"),
-        os.path.join(home, ".gitconfig"),
-        os.path.join(common_dir, "config"),
+        fastos.join(xdg, "git", "config"),
+        fastos.join(home, ".gitconfig"),
+        fastos.join(common_dir, "config"),
     ]
 
 
@@ -137,7 +137,7 @@ def read_config(env: Mapping[str, str], common_dir: str, git_dir: str | None = N
         entries += _entries(path)
     worktree_config = [value for name, value in entries if name == "extensions.worktreeconfig"]
     if git_dir is not None and worktree_config and worktree_config[-1].lower() in ("true", "yes", "on", "1"):
-        entries += _entries(os.path.join(git_dir, "config.worktree"))
+        entries += _entries(fastos.join(git_dir, "config.worktree"))
     return entries
 
 
@@ -147,7 +147,7 @@ def _gitdir_file(path: str) -> str:
     line = text.splitlines()[0].strip() if text else ""
     if not line.startswith("gitdir:"):
         raise Ambiguous("a .git file without gitdir")
-    return os.path.normpath(os.path.join(os.path.dirname(path), line[7:].strip()))
+    return fastos.normpath(fastos.join(fastos.dirname(path), line[7:].strip()))
 
 
 def find_git_dir(cwd: str, env: Mapping[str, str]) -> str | None:
@@ -156,17 +156,17 @@ def find_git_dir(cwd: str, env: Mapping[str, str]) -> str | None:
         if env.get(name):
             raise Ambiguous(f"{name} is set")
     if env.get("GIT_DIR"):
-        return os.path.normpath(os.path.join(cwd, env["GIT_DIR"]))
-    path = os.path.abspath(cwd)
+        return fastos.normpath(fastos.join(cwd, env["GIT_DIR"]))
+    path = fastos.abspath(cwd)
     while True:
-        candidate = os.path.join(path, ".git")
-        if os.path.isdir(candidate):
+        candidate = fastos.join(path, ".git")
+        if fastos.isdir(candidate):
             return candidate
-        if os.path.isfile(candidate):  # worktree or submodule: "gitdir: <path>"
+        if fastos.isfile(candidate):  # worktree or submodule: "gitdir: <path>"
             return _gitdir_file(candidate)
-        if os.path.isfile(os.path.join(path, "HEAD")) and os.path.isdir(os.path.join(path, "objects")):
+        if fastos.isfile(fastos.join(path, "HEAD")) and fastos.isdir(fastos.join(path, "objects")):
             raise Ambiguous("inside a bare repository")
-        parent = os.path.dirname(path)
+        parent = fastos.dirname(path)
         if parent == path:
             return None
         path = parent
@@ -174,8 +174,8 @@ def find_git_dir(cwd: str, env: Mapping[str, str]) -> str | None:
 
 def _common_dir(git_dir: str) -> str:
     """Worktrees keep their config in the main repository's git dir."""
-    text = _read_text(os.path.join(git_dir, "commondir"))
-    return os.path.normpath(os.path.join(git_dir, text.strip())) if text else git_dir
+    text = _read_text(fastos.join(git_dir, "commondir"))
+    return fastos.normpath(fastos.join(git_dir, text.strip())) if text else git_dir
 
 
 # -- remotes as gh sees them ----------------------------------------------------------------------------
@@ -303,8 +303,8 @@ def _check_ssh_alias(url: str, host: str, env: Mapping[str, str]) -> None:
     """gh translates ssh host aliases through ~/.ssh/config: an ssh URL whose host it names is not ours."""
     if "://" in url and not url.lower().startswith(("ssh", "git+ssh")):
         return
-    home = env.get("HOME") or os.path.expanduser("~")
-    config = _read_text(os.path.join(home, ".ssh", "config"))
+    home = env.get("HOME") or fastos.expanduser("~")
+    config = _read_text(fastos.join(home, ".ssh", "config"))
     if config and host.lower() in config.lower():
         raise Ambiguous("an ssh host that ~/.ssh/config may translate")
 
@@ -314,10 +314,10 @@ def _known_hosts(env: Mapping[str, str]) -> set[str]:
     if env.get("GH_HOST"):
         return {normalise_host(env["GH_HOST"])}  # with its port, if any: a remote URL's host never has one
     hosts = {"github.com"}
-    config_dir = env.get("GH_CONFIG_DIR") or os.path.join(
-        env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config"), "gh"
+    config_dir = env.get("GH_CONFIG_DIR") or fastos.join(
+        env.get("XDG_CONFIG_HOME") or fastos.join(env.get("HOME") or fastos.expanduser("~"), ".config"), "gh"
     )
-    for line in (_read_text(os.path.join(config_dir, "hosts.yml")) or "").splitlines():
+    for line in (_read_text(fastos.join(config_dir, "hosts.yml")) or "").splitlines():
         if line and not line[0].isspace() and not line.startswith("#") and line.rstrip().endswith(":"):
             hosts.add(normalise_host(line.rstrip()[:-1].strip().strip("\"'")))
     return hosts
@@ -349,7 +349,7 @@ def choose(found: list[Remote], env: Mapping[str, str], can_prompt: bool) -> tup
 
 
 def _branch(git_dir: str) -> str | None:
-    head = _read_text(os.path.join(git_dir, "HEAD"))
+    head = _read_text(fastos.join(git_dir, "HEAD"))
     if head is None:
         return None
     head = head.strip()
@@ -358,7 +358,7 @@ def _branch(git_dir: str) -> str | None:
 
 def resolve(cwd: str, env: Mapping[str, str] | None = None, can_prompt: bool = False) -> tuple[str | None, str | None]:
     """("host/owner/name" of the remote gh would pick, current branch); Nones outside a checkout."""
-    env = os.environ if env is None else env
+    env = fastos.environ() if env is None else env
     git_dir = find_git_dir(cwd, env)
     if git_dir is None:
         return None, None

@@ -13,8 +13,7 @@ also covers entries that arrive later from peers.
 
 from __future__ import annotations
 
-import os
-
+from . import fastos
 from .decision import ANY_REPO
 from .digest import hexdigest
 from .tiers.local import write_private_file
@@ -30,7 +29,7 @@ NEVER_STALE = ("immutable",)  # content-addressed reads no write can change
 
 
 def _path(root: str, host: str, repo: str) -> str:
-    return os.path.join(root, "invalidations", hexdigest("v2", host, repo)[:32])
+    return fastos.join(root, "invalidations", hexdigest("v2", host, repo)[:32])
 
 
 def write_targets(decision: Decision, env: Mapping[str, str], cwd: str) -> tuple[str, tuple[str, ...]]:

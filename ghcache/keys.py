@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from . import fastos
 from .digest import hexdigest
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
@@ -147,7 +146,7 @@ def gh_settings(config_dir: str, name: str) -> list[str]:
     """Every top-level `name: value` of gh's config.yml, unquoted ([] when none or unreadable)."""
     prefix = name + ":"
     try:
-        with open(os.path.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
+        with open(fastos.join(config_dir, "config.yml"), encoding="utf-8", errors="replace") as handle:
             return [line[len(prefix) :].strip().strip("\"'") for line in handle if line.startswith(prefix)]
     except OSError:
         return []
@@ -156,8 +155,8 @@ def gh_settings(config_dir: str, name: str) -> list[str]:
 def gh_config_dir(env: Mapping[str, str]) -> str:
     if env.get("GH_CONFIG_DIR"):
         return env["GH_CONFIG_DIR"]
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "gh")
+    base = env.get("XDG_CONFIG_HOME") or fastos.join(fastos.expanduser("~"), ".config")
+    return fastos.join(base, "gh")
 
 
 def _read(path: str) -> bytes:
@@ -172,7 +171,7 @@ def identity(env: Mapping[str, str]) -> str:
     """A fingerprint of who gh acts as: the token variables, else the logged-in accounts file."""
     config_dir = gh_config_dir(env)
     tokens = [f"{name}={env[name]}" for name in TOKEN_VARS if env.get(name)]
-    return hexdigest("identity", *tokens, _read(os.path.join(config_dir, "hosts.yml")))
+    return hexdigest("identity", *tokens, _read(fastos.join(config_dir, "hosts.yml")))
 
 
 def host(env: Mapping[str, str], decision: Decision | None = None) -> str:
@@ -227,7 +226,7 @@ def repo_context(decision: Decision, env: Mapping[str, str], cwd: str, can_promp
 def gh_stamp(real_gh: str) -> str:
     """Which gh binary produced the output: its path, size and mtime (an upgrade changes all keys)."""
     try:
-        info = os.stat(real_gh)
+        info = fastos.stat(real_gh)
     except OSError:
         return real_gh
     return f"{real_gh}:{info.st_size}:{info.st_mtime_ns}"
@@ -252,7 +251,7 @@ def build(
         env=tuple(environment_inputs(env)),
         terminal=terminal,
         gh_stamp=gh_stamp(real_gh),
-        config_digest=hexdigest(_read(os.path.join(gh_config_dir(env), "config.yml"))),
+        config_digest=hexdigest(_read(fastos.join(gh_config_dir(env), "config.yml"))),
         files_digest=hexdigest(*decision.inputs) if decision.inputs else "",
         personal=decision.personal or _viewer_owns(decision.repo),
     )

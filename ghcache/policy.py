@@ -16,8 +16,7 @@ the key's question (`gitctx` passes it through when gh would ask).
 
 from __future__ import annotations
 
-import os
-
+from . import fastos
 from .argv import parse
 from .decision import ALL_CLASSES, ANY_REPO, Decision, jq_reads_environment, repo_of, write
 from .gh_commands import FLAGS, PROMPTS_WITHOUT_ARGUMENTS
@@ -174,7 +173,7 @@ def decide(
     if jq_reads_environment(parsed.values("jq")):
         return _pass("a --jq filter that reads the environment is never cached", command)
     if stdin_tty and stdout_tty and _may_prompt(parsed, command):
-        if not prompts_disabled(os.environ if env is None else env):
+        if not prompts_disabled(fastos.environ() if env is None else env):
             return _pass("gh may ask on this terminal", command)
     return _read(parsed, command)
 

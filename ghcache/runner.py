@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from . import fastos
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def configured_gh_problem(env: Mapping[str, str]) -> str | None:
     configured = env.get("GH_CACHE_REAL_GH")
     if not configured:
         return None
-    if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+    if not (fastos.isfile(configured) and fastos.access(configured, fastos.X_OK)):
         return f"GH_CACHE_REAL_GH={configured!r} is not an executable file"
     if _is_shim(configured):
         return f"GH_CACHE_REAL_GH={configured!r} is a ghcache shim, not gh"
@@ -40,16 +40,16 @@ def find_real_gh(env: Mapping[str, str]) -> str | None:
     configured = env.get("GH_CACHE_REAL_GH")
     if configured and configured_gh_problem(env) is None:
         return configured
-    for directory in env.get("PATH", os.defpath).split(os.pathsep):
-        candidate = os.path.join(directory or ".", "gh")
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK) and not _is_shim(candidate):
+    for directory in env.get("PATH", fastos.defpath).split(fastos.pathsep):
+        candidate = fastos.join(directory or ".", "gh")
+        if fastos.isfile(candidate) and fastos.access(candidate, fastos.X_OK) and not _is_shim(candidate):
             return candidate
     return None
 
 
 def exec_real(real_gh: str, argv: Sequence[str]) -> NoReturn:
     """Become the real gh: pass-through costs nothing after this point."""
-    os.execv(real_gh, [real_gh, *argv])
+    fastos.execv(real_gh, [real_gh, *argv])
 
 
 class Result:
@@ -98,7 +98,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
     sources: dict[int, int] = {}
     child_ends: dict[int, int] = {}
     for fd in (1, 2):
-        if os.isatty(fd):
+        if fastos.isatty(fd):
             sources[fd], child_ends[fd] = _terminal_like(fd)
     process = subprocess.Popen(
         [real_gh, *argv],
@@ -107,7 +107,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
         stderr=child_ends.get(2, subprocess.PIPE),
     )
     for child_fd in child_ends.values():
-        os.close(child_fd)
+        fastos.close(child_fd)
     for fd, pipe in ((1, process.stdout), (2, process.stderr)):
         if pipe is not None:
             sources[fd] = pipe.fileno()
@@ -135,7 +135,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
     def pump(fd: int) -> None:
         while True:
             try:
-                chunk = os.read(sources[fd], 65536)
+                chunk = fastos.read(sources[fd], 65536)
             except OSError:  # EIO: gh closed its end of the pty
                 chunk = b""
             if not chunk:
@@ -159,7 +159,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
         thread.join()
     for fd in (1, 2):
         if fd in child_ends:
-            os.close(sources[fd])
+            fastos.close(sources[fd])
     result = Result(bytes(captured[1]), bytes(captured[2]), code, segments)
     result.oversized = bool(state["oversized"])
     result.broken_pipe = bool(state["broken"])
@@ -183,7 +183,7 @@ def _write_all(fd: int, data: bytes | bytearray) -> bool:
     view = memoryview(data)
     try:
         while view:
-            view = view[os.write(fd, view) :]
+            view = view[fastos.write(fd, view) :]
     except BrokenPipeError:
         return False
     return True

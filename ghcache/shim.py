@@ -1,17 +1,16 @@
 """The gh shim: argv -> policy -> key -> tiers -> runner -> output.
 
 This module is the hit path, so it imports the standard library only and nothing heavy (no json,
-re, subprocess or hashlib); the miss path lives in `miss`, the write path in `writes`. Any fault in
-caching falls back to running the real gh untouched.
+re, subprocess or hashlib, not even os: `fastos`); the miss path lives in `miss`, the write path in
+`writes`. Any fault in caching falls back to running the real gh untouched.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-from . import config, keys, policy, runner, stats
+from . import config, fastos, keys, policy, runner, stats
 from .call import Call, replay, warn
 from .tiers.local import LocalStore
 
@@ -34,7 +33,7 @@ def _terminal(stdout_tty: bool, stderr_tty: bool) -> keys.Terminal:
     width = None
     if stdout_tty:
         try:
-            width = os.get_terminal_size(1).columns
+            width = fastos.get_terminal_size(1).columns
         except OSError:
             width = None
     return keys.Terminal(stdout_tty, stderr_tty, width)
@@ -44,15 +43,15 @@ def _read_call(
     settings: config.Settings, decision: Decision, args: list[str], real_gh: str, stdout_tty: bool
 ) -> Call | None:
     """The Call for a cacheable read, or None when this invocation must pass through."""
-    env = os.environ
+    env = fastos.environ()
     if decision.action != "read" or not settings.enabled or env.get("GH_DEBUG") or env.get("DEBUG"):
         return None
     if stdout_tty and pager_configured(env, keys.gh_config_dir(env)):
         return None
-    terminal = _terminal(stdout_tty, os.isatty(2))
-    can_prompt = stdout_tty and os.isatty(0) and not env.get("GH_PROMPT_DISABLED")
+    terminal = _terminal(stdout_tty, fastos.isatty(2))
+    can_prompt = stdout_tty and fastos.isatty(0) and not env.get("GH_PROMPT_DISABLED")
     try:
-        inputs = keys.build(decision, args, env, os.getcwd(), terminal, real_gh, can_prompt)
+        inputs = keys.build(decision, args, env, fastos.getcwd(), terminal, real_gh, can_prompt)
     except ValueError as error:
         from .gitctx import Ambiguous  # loaded already if it could have raised this
 
@@ -77,17 +76,21 @@ def _hit(call: Call, started: float) -> None:
     )
     # Everything went out through os.write and no file is open: interpreter teardown has nothing
     # left to do but costs about a millisecond or two.
-    os._exit(code)
+    fastos._exit(code)
 
 
 def _warn_once(settings: config.Settings, name: str) -> None:
     """A misspelt GH_CACHE_* variable is pointed out once per cache, not on every call."""
-    from .tiers.local import NOFOLLOW, make_private_dirs
+    from .tiers.local import make_private_dirs
 
-    marks = os.path.join(settings.cache_dir, "notices")
+    marks = fastos.join(settings.cache_dir, "notices")
     try:
         make_private_dirs(marks)
-        os.close(os.open(os.path.join(marks, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600))
+        fastos.close(
+            fastos.open(
+                fastos.join(marks, name), fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL | fastos.O_NOFOLLOW, 0o600
+            )
+        )
     except FileExistsError:
         return  # said before
     except OSError:
@@ -98,7 +101,7 @@ def _warn_once(settings: config.Settings, name: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = list(sys.argv[1:] if argv is None else argv)
-    env = os.environ
+    env = fastos.environ()
     real_gh = runner.find_real_gh(env)
     problem = runner.configured_gh_problem(env) if "GH_CACHE_REAL_GH" in env else None
     if real_gh is None:
@@ -113,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         runner.exec_real(real_gh, args)
     for name in config.unknown_settings(env):
         _warn_once(settings, name)
-    stdout_tty = os.isatty(1)
-    decision = policy.decide(args, stdin_tty=os.isatty(0), stdout_tty=stdout_tty)
+    stdout_tty = fastos.isatty(1)
+    decision = policy.decide(args, stdin_tty=fastos.isatty(0), stdout_tty=stdout_tty)
     if decision.action == "write":  # even with the cache off, so that later reads are not stale
         from .writes import run_write
 

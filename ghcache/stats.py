@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+from . import fastos
 
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a symlink planted in the cache is never written through
 LOG_NAME = "stats.log"
 SUMMARY_NAME = "stats.json"
 COMPACTING = ".compacting"
@@ -14,15 +13,17 @@ def record(root: str, event: str, tier: str, nbytes: int = 0, ms: float = 0.0) -
     """Append one event; a failure to count never fails the command."""
     line = f"{event} {tier} {nbytes} {ms:.2f}\n".encode()
     try:
-        fd = os.open(os.path.join(root, LOG_NAME), os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW, 0o600)
+        fd = fastos.open(
+            fastos.join(root, LOG_NAME), fastos.O_WRONLY | fastos.O_APPEND | fastos.O_CREAT | fastos.O_NOFOLLOW, 0o600
+        )
     except OSError:
         return
     try:
-        os.write(fd, line)  # one small O_APPEND write: atomic between processes
+        fastos.write(fd, line)  # one small O_APPEND write: atomic between processes
     except OSError:
         pass
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 class Counter:
@@ -63,7 +64,7 @@ def _load_summary(root: str) -> Summary:
 
     summary = Summary()
     try:
-        with open(os.path.join(root, SUMMARY_NAME), encoding="utf-8") as handle:
+        with open(fastos.join(root, SUMMARY_NAME), encoding="utf-8") as handle:
             for name, values in json.load(handle).items():
                 summary.add(name, int(values["count"]), int(values["nbytes"]), float(values["total_ms"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -91,7 +92,7 @@ def load(root: str) -> Summary:
     """The compacted summary plus every event logged since."""
     summary = _load_summary(root)
     for name in (LOG_NAME + COMPACTING, LOG_NAME):
-        _add_events(summary, os.path.join(root, name))
+        _add_events(summary, fastos.join(root, name))
     return summary
 
 
@@ -102,27 +103,27 @@ def compact(root: str) -> None:
 
     from .tiers.local import write_private_file
 
-    lock_fd = os.open(os.path.join(root, "stats.lock"), os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o600)
+    lock_fd = fastos.open(fastos.join(root, "stats.lock"), fastos.O_RDWR | fastos.O_CREAT | fastos.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        log = os.path.join(root, LOG_NAME)
+        log = fastos.join(root, LOG_NAME)
         moved = log + COMPACTING
-        if not os.path.exists(moved):
+        if not fastos.exists(moved):
             try:
-                os.replace(log, moved)  # new events go to a fresh log from here on
+                fastos.replace(log, moved)  # new events go to a fresh log from here on
             except FileNotFoundError:
                 return
         summary = _load_summary(root)
         _add_events(summary, moved)
-        write_private_file(os.path.join(root, SUMMARY_NAME), json.dumps(summary.to_json()).encode())
-        os.unlink(moved)
+        write_private_file(fastos.join(root, SUMMARY_NAME), json.dumps(summary.to_json()).encode())
+        fastos.unlink(moved)
     finally:
-        os.close(lock_fd)
+        fastos.close(lock_fd)
 
 
 def reset(root: str) -> None:
     for name in (LOG_NAME, LOG_NAME + COMPACTING, SUMMARY_NAME):
         try:
-            os.unlink(os.path.join(root, name))
+            fastos.unlink(fastos.join(root, name))
         except OSError:
             pass

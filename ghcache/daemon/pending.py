@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 
-from ..tiers.local import NOFOLLOW
 from .files import STATE_DIR
 
 PENDING_NAME = "pending-writes"  # in the daemon's state dir
@@ -27,7 +26,7 @@ def queue(cache_dir: str, host: str, repo: str, classes: tuple[str, ...], when: 
         return False
     path = os.path.join(state, PENDING_NAME)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError:
         return False
     try:
@@ -50,7 +49,7 @@ def drain(cache_dir: str) -> list[tuple[str, str, tuple[str, ...], float]]:
     except OSError:
         return []
     try:
-        fd = os.open(taken, os.O_RDONLY | NOFOLLOW)
+        fd = os.open(taken, os.O_RDONLY | os.O_NOFOLLOW)
         try:
             data = os.read(fd, MAX_PENDING_BYTES + 4096)
         finally:

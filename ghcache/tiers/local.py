@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from .. import fastos
 from ..entry import CorruptEntry, Entry
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
@@ -35,35 +34,32 @@ def check_private_dir(path: str) -> None:
 
     Someone who can write into the cache could plant entries that we would replay as gh's output,
     so such a cache is refused (one line, and gh runs uncached) rather than used or repaired."""
-    info = os.lstat(path)
+    info = fastos.lstat(path)
     if (info.st_mode & 0o170000) != 0o040000:
         raise UnsafeDir(f"{path} is not a directory (a symlink?)")
-    if info.st_uid != os.geteuid():
+    if info.st_uid != fastos.geteuid():
         raise UnsafeDir(f"{path} is owned by another user")
     if info.st_mode & 0o022:
         raise UnsafeDir(f"{path} is group or world writable")
 
 
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
 def write_private_file(path: str, data: bytes) -> None:
     """Atomically replace `path` with `data`, mode 0600: readers see the old file or the new, never half."""
-    directory = os.path.dirname(path)
+    directory = fastos.dirname(path)
     make_private_dirs(directory)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
+    tmp = fastos.join(directory, f".{fastos.basename(path)}.{fastos.getpid()}.{fastos.urandom(4).hex()}{TMP_SUFFIX}")
+    fd = fastos.open(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL | fastos.O_NOFOLLOW, 0o600)
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-        os.close(fd)
+            view = view[fastos.write(fd, view) :]
+        fastos.fsync(fd)
+        fastos.close(fd)
         fd = -1
-        os.replace(tmp, path)  # replaces a planted symlink itself, never what it points to
+        fastos.replace(tmp, path)  # replaces a planted symlink itself, never what it points to
     except BaseException:
         if fd >= 0:
-            os.close(fd)
+            fastos.close(fd)
         _unlink(tmp)
         raise
 
@@ -76,9 +72,9 @@ def make_private_dirs(path: str) -> None:
         return
     except FileNotFoundError:
         pass
-    make_private_dirs(os.path.dirname(path))
+    make_private_dirs(fastos.dirname(path))
     try:
-        os.mkdir(path, 0o700)
+        fastos.mkdir(path, 0o700)
     except FileExistsError:
         pass
     check_private_dir(path)
@@ -86,7 +82,7 @@ def make_private_dirs(path: str) -> None:
 
 def _unlink(path: str) -> None:
     try:
-        os.unlink(path)
+        fastos.unlink(path)
     except OSError:
         pass
 
@@ -98,21 +94,21 @@ class LocalStore:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.entries_dir = os.path.join(root, "entries")
+        self.entries_dir = fastos.join(root, "entries")
 
     def path(self, key: str) -> str:
-        return os.path.join(self.entries_dir, key[:2], key + ENTRY_SUFFIX)
+        return fastos.join(self.entries_dir, key[:2], key + ENTRY_SUFFIX)
 
     def get(self, key: str) -> Entry | None:
         """The entry under `key`, or None; UnsafeDir when the folders it lives in are not ours alone."""
         path = self.path(key)
-        for directory in (self.root, self.entries_dir, os.path.dirname(path)):
+        for directory in (self.root, self.entries_dir, fastos.dirname(path)):
             try:
                 check_private_dir(directory)
             except FileNotFoundError:
                 return None
         try:
-            fd = os.open(path, os.O_RDONLY | NOFOLLOW)
+            fd = fastos.open(path, fastos.O_RDONLY | fastos.O_NOFOLLOW)
         except OSError:
             return None
         try:
@@ -126,7 +122,7 @@ class LocalStore:
             _unlink(path)
             return None
         try:
-            os.utime(path)  # the LRU clock
+            fastos.utime(path)  # the LRU clock
         except OSError:
             pass
         return entry
@@ -140,14 +136,14 @@ class LocalStore:
     def files(self) -> Iterator[StoredFile]:
         """Every entry file (and leftover temp file, with an empty key)."""
         try:
-            shards = list(os.scandir(self.entries_dir))
+            shards = list(fastos.scandir(self.entries_dir))
         except OSError:
             return
         for shard in shards:
             if not shard.is_dir(follow_symlinks=False):
                 continue
             try:
-                children = list(os.scandir(shard.path))
+                children = list(fastos.scandir(shard.path))
             except OSError:
                 continue
             for child in children:

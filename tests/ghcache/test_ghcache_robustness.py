@@ -45,16 +45,17 @@ def test_truncated_entries_are_misses(rig: GhRig) -> None:
 
 
 _STALLED_WRITER = """
-import os, sys, time
+import sys, time
+from ghcache import fastos
 from ghcache.entry import Entry
 from ghcache.tiers.local import LocalStore
-real_write = os.write
+real_write = fastos.write
 def write_part_then_stall(fd, data):
     written = real_write(fd, bytes(data[: len(data) // 2]))
     print("half written", flush=True)
     time.sleep(3600)  # killed here, between the first and the second half
     return written
-os.write = write_part_then_stall
+fastos.write = write_part_then_stall
 LocalStore(sys.argv[1]).put(sys.argv[2], Entry(b"x" * (4 * 1024 * 1024), b"", 0, 0.0, 1e12))
 """
 
