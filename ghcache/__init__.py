@@ -20,3 +20,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = ["GHCache", "__version__"]
+
+from .bundle import install as _install_bundle  # noqa: E402  (after the module's own names)
+
+_install_bundle(__name__, __path__[0])

@@ -2,14 +2,17 @@
 
 Reading modules from a zip costs the shim several milliseconds per `gh` call (the archive's directory is
 read and each module decompressed on every start); a directory of compiled files costs a few `stat`s.
-Both launchers use it: the `#!` launcher `ghcache install-shim` writes, and the portable `shims/gh`, which
-imports from the directory `make zipapps` unpacks next to the zipapp.
+Our own package is also written into one bundle file (`bundle`), which saves the import system's
+per-module work. Both launchers use it: the `#!` launcher `ghcache install-shim` writes, and the portable
+`shims/gh`, which imports from the directory `make zipapps` unpacks next to the zipapp.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+
+from . import bundle
 
 # What the shim imports: our package, and platformdirs where the cache dir is not computed in-line.
 SHIM_PACKAGES = ("ghcache/", "platformdirs/")
@@ -26,10 +29,15 @@ def unpack(archive: str, lib: str) -> str:
 
     staging = f"{lib}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
-    with zipfile.ZipFile(archive) as bundle:
-        members = [name for name in bundle.namelist() if name.startswith(SHIM_PACKAGES) and name.endswith(".py")]
-        bundle.extractall(staging, members)
-    compileall.compile_dir(staging, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    try:
+        with zipfile.ZipFile(archive) as archived:
+            members = [name for name in archived.namelist() if name.startswith(SHIM_PACKAGES) and name.endswith(".py")]
+            archived.extractall(staging, members)
+        compileall.compile_dir(staging, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        bundle.write("ghcache", os.path.join(staging, "ghcache"))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a failed build leaves nothing half made behind
+        raise
     if os.path.isdir(lib) and not os.path.islink(lib):
         retired = f"{lib}.{os.getpid()}.old"
         os.replace(lib, retired)
