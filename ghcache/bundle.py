@@ -13,8 +13,10 @@ never loads code compiled for this one; a missing, unreadable or damaged file me
 
 from __future__ import annotations
 
+import _imp
 import marshal
 import sys
+from types import CodeType
 
 from . import fastos
 
@@ -67,11 +69,40 @@ class BundleFinder:
         return None  # the default module object
 
     def exec_module(self, module: ModuleType) -> None:
-        _, offset, length = self.index[module.__name__]
-        code = fastos.pread(self.fd, length, offset)
-        if len(code) != length:
-            raise ImportError(f"{module.__name__}: the bundle was cut short", name=module.__name__)
-        exec(marshal.loads(code), module.__dict__)
+        spec = module.__spec__
+        assert spec is not None and spec.origin is not None  # made by find_spec above
+        exec(self._code(module.__name__, spec.origin), module.__dict__)
+
+    def _code(self, name: str, origin: str) -> CodeType:
+        """The module's code from the bundle if it is that module's, else compiled from its source.
+
+        An entry is checked against the name `write` compiled it under, so a bundle whose index and data
+        disagree never runs one module's code as another's; and, as importlib does for `.pyc` files, the
+        code is told where its source is now, so tracebacks and `inspect` read that file, not a relative
+        path that may name another file in the current directory."""
+        _, offset, length = self.index[name]
+        code: CodeType | None
+        try:
+            code = marshal.loads(fastos.pread(self.fd, length, offset))
+        except (OSError, ValueError, EOFError, TypeError):
+            code = None  # not code at all: the bundle is damaged
+        if getattr(code, "co_filename", None) != f"{self.package}/{origin[len(self.package_dir) + 1 :]}":
+            return _compile_source(origin)
+        assert code is not None  # it has the right co_filename
+        _imp._fix_co_filename(code, origin)  # type: ignore[attr-defined]  # untyped, as importlib uses it
+        return code
+
+
+def _compile_source(origin: str) -> CodeType:
+    """What ordinary imports would run: the source file, compiled (the bundle is damaged, or not this file's)."""
+    fd = fastos.open(origin, fastos.O_RDONLY | fastos.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := fastos.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        fastos.close(fd)
+    return compile(b"".join(chunks), origin, "exec", dont_inherit=True)
 
 
 def install(package: str, package_dir: str) -> None:
@@ -97,20 +128,24 @@ def _read_index(fd: int, package: str) -> dict[str, tuple[bool, int, int]] | Non
     copy cut short is not used; the file is written whole, like the `__pycache__` files beside it)."""
     head = fastos.pread(fd, 16384, 0)
     header, _, rest = head.partition(b"\n")
-    if not header.startswith(FORMAT):
+    if not header.startswith(FORMAT) or not header[len(FORMAT) :].isdigit():
         return None
+    file_size = fastos.fstat(fd).st_size
     length = int(header[len(FORMAT) :])
+    if length > file_size:
+        return None  # a length no read could satisfy (and one too large to ask for)
     if length > len(rest):
         rest = fastos.pread(fd, length, len(header) + 1)
     data_start = len(header) + 1 + length
     index, end = {}, data_start
     for line in rest[:length].decode().splitlines():
         name, is_package, offset, size = line.split(" ")
-        if not name.startswith(package + "."):
+        # Modules lie end to end in index order, as `write` puts them: no gaps, overlaps or reaching back.
+        if not name.startswith(package + ".") or data_start + int(offset) != end or not size.isdigit():
             return None
-        index[name] = (is_package == "1", data_start + int(offset), int(size))
-        end = max(end, data_start + int(offset) + int(size))
-    return index if fastos.fstat(fd).st_size == end else None
+        index[name] = (is_package == "1", end, int(size))
+        end += int(size)
+    return index if file_size == end else None
 
 
 def write(package: str, package_dir: str) -> str:

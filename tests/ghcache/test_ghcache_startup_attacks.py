@@ -1,0 +1,99 @@
+"""The shim lib's bundle under damage and in odd surroundings: it is used only when it is exactly what
+ordinary imports would run, and otherwise the shim still starts, from the sources beside it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from support import REAL_PYTHON
+
+from ghcache import bundle
+
+FORMAT = b"ghcache-bundle 1 "
+
+
+def _copy_lib(tmp_path: Path, zipapps: Path) -> Path:
+    lib = tmp_path / "ghcache.lib"
+    shutil.copytree(zipapps / "ghcache.lib", lib)
+    return lib
+
+
+def _split(data: bytes) -> tuple[list[list[str]], bytes]:
+    header, _, rest = data.partition(b"\n")
+    length = int(header[len(FORMAT) :])
+    return [line.split(" ") for line in rest[:length].decode().splitlines()], rest[length:]
+
+
+def _join(entries: list[list[str]], body: bytes) -> bytes:
+    index = "".join(" ".join(entry) + "\n" for entry in entries).encode()
+    return FORMAT + str(len(index)).encode() + b"\n" + index + body
+
+
+def _swapped(data: bytes) -> bytes:
+    """Two modules' names exchanged: a consistent layout whose entries are not the modules they name."""
+    entries, body = _split(data)
+    names = {entry[0]: entry for entry in entries}
+    names["ghcache.config"][0], names["ghcache.shim"][0] = "ghcache.shim", "ghcache.config"
+    return _join(entries, body)
+
+
+def _reaching_back(data: bytes) -> bytes:
+    entries, body = _split(data)
+    next(entry for entry in entries if entry[0] == "ghcache.config")[2] = "-10"
+    return _join(entries, body)
+
+
+def _garbled_code(data: bytes) -> bytes:
+    """The right size, the right index, one module's code overwritten."""
+    entries, body = _split(data)
+    entry = next(entry for entry in entries if entry[0] == "ghcache.config")
+    start = len(data) - len(body) + int(entry[2])
+    return data[:start] + b"\xff" * 40 + data[start + 40 :]
+
+
+DAMAGES = {
+    "index length too large to read": lambda data: FORMAT + b"99999999999999999999\n",
+    "negative index length": lambda data: FORMAT + b"-5\n" + data.partition(b"\n")[2],
+    "entries swapped": _swapped,
+    "an offset reaching back": _reaching_back,
+    "garbled code": _garbled_code,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_bundle_never_crashes_nor_runs_the_wrong_module(damage: str, tmp_path: Path, zipapps: Path) -> None:
+    lib = _copy_lib(tmp_path, zipapps)
+    path = Path(bundle.path_for(str(lib / "ghcache")))
+    path.write_bytes(DAMAGES[damage](path.read_bytes()))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import ghcache.shim as s, ghcache.config as c\n"
+        "print(callable(s.main), callable(c.load), c.__file__)"
+    )
+    done = subprocess.run([REAL_PYTHON, "-I", "-S", "-c", code, str(lib)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", str(lib / "ghcache" / "config.py")]
+
+
+def test_tracebacks_from_the_bundle_name_the_lib_files_not_the_current_directory(tmp_path: Path, zipapps: Path) -> None:
+    """Ordinary imports give code its source's absolute path; so must the bundle, or a traceback (and
+    `inspect`) taken in a directory that has a `ghcache/` of its own would show that directory's lines."""
+    lib = _copy_lib(tmp_path, zipapps)
+    decoy = tmp_path / "elsewhere"
+    (decoy / "ghcache").mkdir(parents=True)
+    lines = (lib / "ghcache" / "config.py").read_text().count("\n") + 10
+    (decoy / "ghcache" / "config.py").write_text("DECOY LINE\n" * lines)
+    code = (
+        "import sys, traceback, inspect; sys.path.insert(0, sys.argv[1]); import ghcache.config as c\n"
+        "print(c.load.__code__.co_filename); print(inspect.getsourcefile(c.load))\n"
+        "try:\n    c.load(42)\nexcept Exception:\n    traceback.print_exc()"
+    )
+    done = subprocess.run(
+        [REAL_PYTHON, "-I", "-S", "-c", code, str(lib)], capture_output=True, text=True, cwd=decoy, check=True
+    )
+    source = str(lib / "ghcache" / "config.py")
+    assert done.stdout.splitlines() == [source, source]
+    assert f'File "{source}"' in done.stderr
+    assert "DECOY" not in done.stderr
