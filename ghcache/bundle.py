@@ -13,6 +13,7 @@ never loads code compiled for this one; a missing, unreadable or damaged file me
 
 from __future__ import annotations
 
+import _frozen_importlib_external  # importlib's own, loaded with the interpreter (importlib.util is not)
 import _imp
 import marshal
 import sys
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-FORMAT = b"ghcache-bundle 1 "  # then the index's length and a newline, the index, each module's code
+FORMAT = b"ghcache-bundle 1 "
+# Then the bytecode's magic number, as a .pyc starts with (a cache tag can outlive one: pre-releases, the
+# odd fix release), the index's length and a newline, the index, each module's code.
+HEADER = FORMAT + _frozen_importlib_external.MAGIC_NUMBER.hex().encode() + b" "
 
 
 def path_for(package_dir: str) -> str:
@@ -128,10 +132,10 @@ def _read_index(fd: int, package: str) -> dict[str, tuple[bool, int, int]] | Non
     copy cut short is not used; the file is written whole, like the `__pycache__` files beside it)."""
     head = fastos.pread(fd, 16384, 0)
     header, _, rest = head.partition(b"\n")
-    if not header.startswith(FORMAT) or not header[len(FORMAT) :].isdigit():
-        return None
+    if not header.startswith(HEADER) or not header[len(HEADER) :].isdigit():
+        return None  # not a bundle, or one of code this interpreter may not run
     file_size = fastos.fstat(fd).st_size
-    length = int(header[len(FORMAT) :])
+    length = int(header[len(HEADER) :])
     if length > file_size:
         return None  # a length no read could satisfy (and one too large to ask for)
     if length > len(rest):
@@ -176,5 +180,5 @@ def write(package: str, package_dir: str) -> str:
     target = path_for(package_dir)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with open(target, "wb") as handle:
-        handle.write(FORMAT + str(len(index)).encode() + b"\n" + index + b"".join(codes))
+        handle.write(HEADER + str(len(index)).encode() + b"\n" + index + b"".join(codes))
     return target

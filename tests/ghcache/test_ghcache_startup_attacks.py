@@ -12,7 +12,7 @@ from support import REAL_PYTHON
 
 from ghcache import bundle
 
-FORMAT = b"ghcache-bundle 1 "
+FORMAT = bundle.HEADER
 
 
 def _copy_lib(tmp_path: Path, zipapps: Path) -> Path:
@@ -54,6 +54,14 @@ def _garbled_code(data: bytes) -> bytes:
     return data[:start] + b"\xff" * 40 + data[start + 40 :]
 
 
+def _other_bytecode(data: bytes) -> bytes:
+    """What another build with the same cache tag but other bytecode (a pre-release, say) would write."""
+    magic = bundle.HEADER[len(bundle.FORMAT) : -1]
+    other = bytes.fromhex(magic.decode())
+    other = (int.from_bytes(other[:2], "little") ^ 1).to_bytes(2, "little") + other[2:]
+    return data.replace(magic, other.hex().encode(), 1)
+
+
 DAMAGES = {
     "index length too large to read": lambda data: FORMAT + b"99999999999999999999\n",
     "negative index length": lambda data: FORMAT + b"-5\n" + data.partition(b"\n")[2],
@@ -61,6 +69,16 @@ DAMAGES = {
     "an offset reaching back": _reaching_back,
     "garbled code": _garbled_code,
 }
+
+
+def test_a_bundle_of_other_bytecode_is_never_loaded(tmp_path: Path, zipapps: Path) -> None:
+    """As importlib checks a .pyc's magic number: the cache tag alone does not say the code will run."""
+    lib = _copy_lib(tmp_path, zipapps)
+    path = Path(bundle.path_for(str(lib / "ghcache")))
+    path.write_bytes(_other_bytecode(path.read_bytes()))
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import ghcache.shim as s; print(type(s.__loader__).__name__)"
+    done = subprocess.run([REAL_PYTHON, "-I", "-S", "-c", code, str(lib)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "SourceFileLoader"
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGES))
