@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from ghrig import GhRig
 from support import REAL_PYTHON
 
 from ghcache import bundle
@@ -115,3 +117,26 @@ def test_tracebacks_from_the_bundle_name_the_lib_files_not_the_current_directory
     assert done.stdout.splitlines() == [source, source]
     assert f'File "{source}"' in done.stderr
     assert "DECOY" not in done.stderr
+
+
+def test_the_install_shim_launcher_hits_from_the_bundle_without_os(rig: GhRig, zipapps: Path, tmp_path: Path) -> None:
+    """The `#!` launcher runs a script, not `-c`: its hit must stay as lean as the portable shim's."""
+    subprocess.run(
+        [REAL_PYTHON, str(zipapps / "ghcache.pyz"), "install-shim", str(tmp_path / "shim")],
+        check=True,
+        capture_output=True,
+    )
+    launcher = tmp_path / "shim" / "gh"
+    interpreter, flags = launcher.read_text().splitlines()[0][2:].split(" ")
+    rig.run("api", "repos/octo/hello")  # stored
+    rig.hub.clear_requests()
+    # What the kernel runs for the #! line, with the import log on.
+    command = [interpreter, "-X", "importtime", flags, str(launcher), "api", "repos/octo/hello"]
+    done = subprocess.run(command, env=rig.env, cwd=rig.home, capture_output=True, timeout=60)
+    assert done.returncode == 0 and b'"full_name":"octo/hello"' in done.stdout, done.stderr
+    assert rig.calls() == 0, "a hit"
+    loaded = [line.rsplit("|", 1)[1].strip() for line in done.stderr.decode().splitlines() if "|" in line][1:]
+    assert "ghcache.shim" in loaded
+    assert {"os", "_collections_abc", "posixpath", "json", "subprocess"}.isdisjoint(loaded)
+    bundles = list((tmp_path / "shim").glob(f"lib-*/ghcache/__pycache__/bundle.{sys.implementation.cache_tag}"))
+    assert len(bundles) == 1
