@@ -62,6 +62,8 @@ class BundleFinder:
             return None
         is_package = found[0]
         location = f"{self.package_dir}/{name[len(self.package) + 1 :].replace('.', '/')}"
+        if path is None or location.rpartition("/")[0] not in path:
+            return None  # a package of that name imported since from elsewhere: its modules are not ours
         origin = f"{location}/__init__.py" if is_package else f"{location}.py"
         spec = self.module_spec(name, self, origin=origin)  # type: ignore[arg-type]  # a Loader by protocol
         spec.has_location = True  # sets __file__, so tracebacks and linecache find the source

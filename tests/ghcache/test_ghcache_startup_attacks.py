@@ -14,6 +14,7 @@ from support import REAL_PYTHON
 
 from ghcache import bundle
 
+ROOT = Path(__file__).resolve().parents[2]
 FORMAT = bundle.HEADER
 
 
@@ -140,3 +141,20 @@ def test_the_install_shim_launcher_hits_from_the_bundle_without_os(rig: GhRig, z
     assert {"os", "_collections_abc", "posixpath", "json", "subprocess"}.isdisjoint(loaded)
     bundles = list((tmp_path / "shim").glob(f"lib-*/ghcache/__pycache__/bundle.{sys.implementation.cache_tag}"))
     assert len(bundles) == 1
+
+
+def test_a_package_imported_from_elsewhere_later_gets_its_own_modules(tmp_path: Path, zipapps: Path) -> None:
+    """The finder stays on sys.meta_path; a `ghcache` imported afterwards from another directory (without
+    a bundle) must import that directory's modules, not the bundle's."""
+    other = tmp_path / "other"
+    shutil.copytree(ROOT / "ghcache", other / "ghcache", ignore=shutil.ignore_patterns("__pycache__"))
+    with (other / "ghcache" / "config.py").open("a") as handle:
+        handle.write('\nWHICH = "other"\n')
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import ghcache.config\n"
+        "for name in [n for n in sys.modules if n.startswith('ghcache')]: del sys.modules[name]\n"
+        "sys.path[0] = sys.argv[2]; import ghcache.config as c; print(c.__file__, getattr(c, 'WHICH', 'bundle'))"
+    )
+    command = [REAL_PYTHON, "-I", "-S", "-c", code, str(zipapps / "ghcache.lib"), str(other)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(other / "ghcache" / "config.py"), "other"]
