@@ -114,7 +114,7 @@ def _compile_source(origin: str) -> CodeType:
 def install(package: str, package_dir: str) -> None:
     """Import the rest of `package` from its bundle, if there is a usable one."""
     try:
-        fd = fastos.open(path_for(package_dir), fastos.O_RDONLY | fastos.O_CLOEXEC)
+        fd = _open_above_standard_fds(path_for(package_dir))
     except OSError:
         return  # not built (a source tree, a zipapp): ordinary imports
     try:
@@ -125,6 +125,24 @@ def install(package: str, package_dir: str) -> None:
         fastos.close(fd)
         return
     sys.meta_path.insert(0, BundleFinder(package, package_dir, fd, index))
+
+
+def _open_above_standard_fds(path: str) -> int:
+    """Open `path` for the life of the process, on a descriptor above 2.
+
+    A `gh` started with stdin, stdout or stderr closed (`>&-`) would otherwise find the bundle there: its
+    writes to stdout would fail on a read-only file instead of on a closed descriptor, and code that
+    opens a file next would not get the descriptor it gets after ordinary imports, which close theirs."""
+    fd = fastos.open(path, fastos.O_RDONLY | fastos.O_CLOEXEC)
+    low = []
+    try:
+        while fd <= 2:
+            low.append(fd)
+            fd = fastos.dup(fd)  # non-inheritable, as the original
+    finally:
+        for standard in low:
+            fastos.close(standard)
+    return fd
 
 
 def _read_index(fd: int, package: str) -> dict[str, tuple[bool, int, int]] | None:

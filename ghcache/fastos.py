@@ -25,6 +25,7 @@ from posix import X_OK as X_OK
 from posix import _exit as _exit
 from posix import access as access
 from posix import close as close
+from posix import dup as dup
 from posix import execv as execv
 from posix import fstat as fstat
 from posix import fsync as fsync

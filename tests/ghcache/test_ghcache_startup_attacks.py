@@ -16,6 +16,7 @@ from ghcache import bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMAT = bundle.HEADER
+SHIM_CODE = "import sys; sys.path.insert(0, sys.argv.pop(1)); from ghcache.shim import main; sys.exit(main())"
 
 
 def _copy_lib(tmp_path: Path, zipapps: Path) -> Path:
@@ -158,3 +159,34 @@ def test_a_package_imported_from_elsewhere_later_gets_its_own_modules(tmp_path: 
     command = [REAL_PYTHON, "-I", "-S", "-c", code, str(zipapps / "ghcache.lib"), str(other)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     assert done.stdout.split() == [str(other / "ghcache" / "config.py"), "other"]
+
+
+@pytest.mark.parametrize("closed", [(0,), (1,), (2,), (0, 1, 2)])
+def test_closed_standard_descriptors_stay_closed(closed: tuple[int, ...], zipapps: Path) -> None:
+    """`gh ... >&-`: after ordinary imports fds 0-2 are as the caller left them; the bundle, open for the
+    life of the process, must not take one of them."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import ghcache.shim, posix\n"
+        "def is_open(fd):\n    try:\n        posix.fstat(fd)\n"
+        "    except OSError:\n        return False\n    return True\n"
+        "posix.write(9, ' '.join(str(is_open(fd)) for fd in range(3)).encode())"
+    )
+    redirects = " ".join(f"{fd}>&-" for fd in closed)
+    shell = f'exec 9>&1; "$0" -I -S -c "$1" "$2" {redirects}'
+    done = subprocess.run(
+        ["sh", "-c", shell, REAL_PYTHON, code, str(zipapps / "ghcache.lib")], capture_output=True, check=True
+    )
+    assert done.stdout.decode().split() == [str(fd not in closed) for fd in range(3)]
+
+
+def test_a_miss_with_stdout_closed_runs_gh_as_without_the_bundle(rig: GhRig, zipapps: Path, tmp_path: Path) -> None:
+    plain = _copy_lib(tmp_path, zipapps)
+    Path(bundle.path_for(str(plain / "ghcache"))).unlink()
+    results = []
+    for lib in (zipapps / "ghcache.lib", plain):
+        shell = '"$0" -I -S -c "$1" "$2" api repos/octo/missing >&-'
+        command = ["sh", "-c", shell, REAL_PYTHON, SHIM_CODE, str(lib)]
+        done = subprocess.run(command, env=rig.env, cwd=rig.home, capture_output=True, timeout=60)
+        results.append((done.returncode, done.stderr))
+    assert results[0] == results[1]
+    assert b"Traceback" not in results[0][1]
