@@ -4,6 +4,7 @@ shim prints on its own, a replayed entry byte for byte and a one-line notice."""
 from __future__ import annotations
 
 from . import fastos, invalidation
+from .runner import write_all
 
 TYPE_CHECKING = False  # typing costs ~15 ms to import; annotations are never evaluated here
 if TYPE_CHECKING:
@@ -61,14 +62,10 @@ def warn(message: str) -> None:
 
 def replay(entry: Entry) -> int:
     """Write what gh printed, byte for byte and in its order; a closed pipe ends us like gh (SIGPIPE)."""
-    try:
-        for fd, data in entry.segments():
-            view = memoryview(data)
-            while view:
-                view = view[fastos.write(fd, view) :]
-    except BrokenPipeError:
-        import signal
+    for fd, data in entry.segments():
+        if not write_all(fd, data):
+            import signal
 
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        fastos.kill(fastos.getpid(), signal.SIGPIPE)
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            fastos.kill(fastos.getpid(), signal.SIGPIPE)
     return entry.exit_code

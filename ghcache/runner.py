@@ -123,7 +123,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
         if held_back:
             offsets = {1: 0, 2: 0}
             for out_fd, length in segments:
-                if not _write_all(out_fd, captured[out_fd][offsets[out_fd] : offsets[out_fd] + length]):
+                if not write_all(out_fd, captured[out_fd][offsets[out_fd] : offsets[out_fd] + length]):
                     state["broken"] = True
                 offsets[out_fd] += length
         captured[1].clear()
@@ -148,7 +148,7 @@ def run(real_gh: str, argv: Sequence[str], env: Mapping[str, str], *, tee: bool,
                     if state["total"] > limit and spill():
                         continue
                 teeing = state["tee"] and not state["broken"]
-            if teeing and not _write_all(fd, chunk):
+            if teeing and not write_all(fd, chunk):
                 state["broken"] = True
 
     threads = [threading.Thread(target=pump, args=(fd,), daemon=True) for fd in (1, 2)]
@@ -178,14 +178,22 @@ def _wait(process: subprocess.Popen[bytes]) -> int:
     return 128 - code if code < 0 else code
 
 
-def _write_all(fd: int, data: bytes | bytearray) -> bool:
-    """False when the reader went away (a closed pipe): keep capturing, stop writing."""
+def write_all(fd: int, data: bytes | bytearray) -> bool:
+    """False when the reader went away (a closed pipe): keep capturing, stop writing.
+
+    Output to a closed descriptor (`gh ... >&-`) is dropped, as gh drops its own (it ignores EBADF and
+    exits as it would have): it is no reason to stop, to warn, or to end like a closed pipe."""
     view = memoryview(data)
     try:
         while view:
             view = view[fastos.write(fd, view) :]
     except BrokenPipeError:
         return False
+    except OSError as error:
+        from errno import EBADF  # built in: no file to load
+
+        if error.errno != EBADF:
+            raise
     return True
 
 

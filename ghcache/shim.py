@@ -98,8 +98,22 @@ def _warn_once(settings: config.Settings, name: str) -> None:
     warn(config.misspelling_notice(name))
 
 
+def _hold_closed_standard_fds() -> None:
+    """Put a read-only placeholder on a closed stdin, stdout or stderr (`gh ... >&-`).
+
+    Otherwise the next file the shim opens (a lock, the stats log, an entry) would land there, and gh's
+    output, teed to "stdout", would be written into it. The placeholder fails writes just as a closed
+    descriptor does (EBADF), and closes on exec (O_CLOEXEC), so gh still finds it closed."""
+    for fd in (0, 1, 2):
+        try:
+            fastos.fstat(fd)
+        except OSError:
+            fastos.open("/dev/null", fastos.O_RDONLY | fastos.O_CLOEXEC)  # the lowest free descriptor: fd
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
+    _hold_closed_standard_fds()
     args = list(sys.argv[1:] if argv is None else argv)
     env = fastos.environ()
     real_gh = runner.find_real_gh(env)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from ghrig import GhRig
-from support import REAL_PYTHON
+from support import REAL_GH, REAL_PYTHON
 
 from ghcache import bundle
 
@@ -179,14 +179,28 @@ def test_closed_standard_descriptors_stay_closed(closed: tuple[int, ...], zipapp
     assert done.stdout.decode().split() == [str(fd not in closed) for fd in range(3)]
 
 
-def test_a_miss_with_stdout_closed_runs_gh_as_without_the_bundle(rig: GhRig, zipapps: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("closed", ["0", "1", "2", "1 2"])
+@pytest.mark.parametrize("path", ["repos/octo/hello", "repos/octo/missing"])
+def test_a_closed_stdout_or_stderr_is_as_gh_has_it_and_nothing_lands_in_the_cache(
+    closed: str, path: str, rig: GhRig, zipapps: Path, tmp_path: Path
+) -> None:
+    """`gh ... >&-`: gh drops what it cannot write and exits as usual. The shim used to let the first
+    file it opened (its lock, the stats log) take the closed descriptor, so gh's output, teed to
+    "stdout", went into that file; a hit fell back to gh with a warning. Real gh is the oracle."""
     plain = _copy_lib(tmp_path, zipapps)
     Path(bundle.path_for(str(plain / "ghcache"))).unlink()
-    results = []
+    redirects = " ".join(f"{fd}>&-" if fd != "0" else "<&-" for fd in closed.split())
+
+    def run(*command: str) -> tuple[int, bytes, bytes]:
+        shell = f'"$0" "$@" api {path} {redirects}'
+        done = subprocess.run(["sh", "-c", shell, *command], env=rig.env, cwd=rig.home, capture_output=True, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    expected = run(REAL_GH)
     for lib in (zipapps / "ghcache.lib", plain):
-        shell = '"$0" -I -S -c "$1" "$2" api repos/octo/missing >&-'
-        command = ["sh", "-c", shell, REAL_PYTHON, SHIM_CODE, str(lib)]
-        done = subprocess.run(command, env=rig.env, cwd=rig.home, capture_output=True, timeout=60)
-        results.append((done.returncode, done.stderr))
-    assert results[0] == results[1]
-    assert b"Traceback" not in results[0][1]
+        for _ in range(2):  # a miss, then (for a read that succeeds) a hit
+            assert run(REAL_PYTHON, "-I", "-S", "-c", SHIM_CODE, str(lib)) == expected
+    cache_files = [file for file in rig.cache_dir.rglob("*") if file.is_file() and "entries" not in file.parts]
+    assert [
+        str(file) for file in cache_files if b"Not Found" in file.read_bytes() or b"full_name" in file.read_bytes()
+    ] == []
