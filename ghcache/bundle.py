@@ -60,16 +60,25 @@ class BundleFinder:
         found = self.index.get(name)
         if found is None:
             return None
-        is_package = found[0]
-        location = f"{self.package_dir}/{name[len(self.package) + 1 :].replace('.', '/')}"
+        location = self._location(name)
         if path is None or location.rpartition("/")[0] not in path:
             return None  # a package of that name imported since from elsewhere: its modules are not ours
-        origin = f"{location}/__init__.py" if is_package else f"{location}.py"
-        spec = self.module_spec(name, self, origin=origin)  # type: ignore[arg-type]  # a Loader by protocol
+        spec = self.module_spec(name, self, origin=self._origin(name))  # type: ignore[arg-type]  # a Loader by protocol
         spec.has_location = True  # sets __file__, so tracebacks and linecache find the source
-        if is_package:
+        if found[0]:
             spec.submodule_search_locations = [location]
         return spec
+
+    def _location(self, name: str) -> str:
+        return f"{self.package_dir}/{name[len(self.package) + 1 :].replace('.', '/')}"
+
+    def _origin(self, name: str) -> str:
+        location = self._location(name)
+        return f"{location}/__init__.py" if self.index[name][0] else f"{location}.py"
+
+    def get_code(self, name: str) -> CodeType:
+        """The module's code without running it, as `python -m` (runpy) asks a loader for it."""
+        return self._code(name, self._origin(name))
 
     def create_module(self, spec: ModuleSpec) -> None:
         return None  # the default module object

@@ -204,3 +204,14 @@ def test_a_closed_stdout_or_stderr_is_as_gh_has_it_and_nothing_lands_in_the_cach
     assert [
         str(file) for file in cache_files if b"Not Found" in file.read_bytes() or b"full_name" in file.read_bytes()
     ] == []
+
+
+def test_python_m_runs_a_module_from_the_bundle(zipapps: Path, tmp_path: Path) -> None:
+    """runpy (`python -m`) asks the module's loader for its code, as it can from ordinary imports."""
+    env = {"PYTHONPATH": str(zipapps / "ghcache.lib"), "PATH": "/usr/bin:/bin"}
+    check = "import ghcache.config as c; print(type(c.__loader__).__name__)"
+    run = {"env": env, "cwd": tmp_path, "capture_output": True, "text": True}  # not the source tree's ghcache
+    done = subprocess.run([REAL_PYTHON, "-S", "-c", check], check=True, **run)
+    assert done.stdout.strip() == "BundleFinder"
+    done = subprocess.run([REAL_PYTHON, "-S", "-m", "ghcache.config"], **run)
+    assert done.returncode == 0, done.stderr
