@@ -17,7 +17,6 @@ import _frozen_importlib_external  # importlib's own, loaded with the interprete
 import _imp
 import marshal
 import sys
-from types import CodeType
 
 from . import fastos
 
@@ -25,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
-    from types import ModuleType
+    from types import CodeType, ModuleType
 
 FORMAT = b"ghcache-bundle 1 "
 # Then the bytecode's magic number, as a .pyc starts with (a cache tag can outlive one: pre-releases, the
