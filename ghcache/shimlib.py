@@ -28,7 +28,7 @@ def unpack(archive: str, lib: str) -> str:
     import zipfile
 
     staging = f"{lib}.{os.getpid()}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
+    _remove(staging)
     try:
         with zipfile.ZipFile(archive) as archived:
             members = [name for name in archived.namelist() if name.startswith(SHIM_PACKAGES) and name.endswith(".py")]
@@ -36,7 +36,7 @@ def unpack(archive: str, lib: str) -> str:
         compileall.compile_dir(staging, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
         bundle.write("ghcache", os.path.join(staging, "ghcache"))
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # a failed build leaves nothing half made behind
+        _remove(staging)  # a failed build leaves nothing half made behind
         raise
     if os.path.isdir(lib) and not os.path.islink(lib):
         retired = f"{lib}.{os.getpid()}.old"
@@ -47,3 +47,12 @@ def unpack(archive: str, lib: str) -> str:
         os.replace(staging, lib)
     os.utime(lib)  # newer than its archive: shims/gh takes an unpacked copy older than the zip for stale
     return lib
+
+
+def _remove(path: str) -> None:
+    """Remove a leftover file or directory; a symlink is removed itself, never what it points to
+    (rmtree refuses a symlink silently, and extracting into it would write wherever it leads)."""
+    if os.path.islink(path) or os.path.isfile(path):
+        os.unlink(path)
+    else:
+        shutil.rmtree(path, ignore_errors=True)

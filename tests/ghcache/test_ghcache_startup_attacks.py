@@ -3,6 +3,7 @@ ordinary imports would run, and otherwise the shim still starts, from the source
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -215,3 +216,16 @@ def test_python_m_runs_a_module_from_the_bundle(zipapps: Path, tmp_path: Path) -
     assert done.stdout.strip() == "BundleFinder"
     done = subprocess.run([REAL_PYTHON, "-S", "-m", "ghcache.config"], **run)
     assert done.returncode == 0, done.stderr
+
+
+def test_unpacking_never_writes_through_a_planted_staging_symlink(tmp_path: Path, zipapps: Path) -> None:
+    """A leftover `<lib>.<pid>.tmp` that is a symlink is removed, not extracted into."""
+    from ghcache import shimlib
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    lib = tmp_path / "ghcache.lib"
+    Path(f"{lib}.{os.getpid()}.tmp").symlink_to(victim)
+    shimlib.unpack(str(zipapps / "ghcache.pyz"), str(lib))
+    assert list(victim.iterdir()) == []
+    assert (lib / "ghcache" / "shim.py").is_file() and not lib.is_symlink()
