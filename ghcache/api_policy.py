@@ -55,7 +55,7 @@ def read_local_file(path: str) -> bytes:
         raise Unsure(f"cannot read {path}") from None
     try:
         info = fastos.fstat(fd)
-        if (info.st_mode & 0o170000) != 0o100000 or info.st_size > MAX_FILE:
+        if not fastos.S_ISREG(info.st_mode) or info.st_size > MAX_FILE:
             raise Unsure(f"{path} is not a small regular file")
         chunks = []
         while True:

@@ -109,14 +109,8 @@ class BundleFinder:
 
 def _compile_source(origin: str) -> CodeType:
     """What ordinary imports would run: the source file, compiled (the bundle is damaged, or not this file's)."""
-    fd = fastos.open(origin, fastos.O_RDONLY | fastos.O_CLOEXEC)
-    try:
-        chunks = []
-        while chunk := fastos.read(fd, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        fastos.close(fd)
-    return compile(b"".join(chunks), origin, "exec", dont_inherit=True)
+    with open(origin, "rb") as handle:
+        return compile(handle.read(), origin, "exec", dont_inherit=True)
 
 
 def install(package: str, package_dir: str) -> None:
@@ -190,7 +184,8 @@ def write(package: str, package_dir: str) -> str:
             if not file.endswith(".py"):
                 continue
             source = os.path.join(directory, file)
-            parts = os.path.relpath(source, package_dir)[: -len(".py")].split(os.sep)
+            relative = os.path.relpath(source, package_dir).split(os.sep)
+            parts = [*relative[:-1], relative[-1][: -len(".py")]]
             is_package = parts[-1] == "__init__"
             if is_package:
                 parts.pop()
@@ -198,7 +193,7 @@ def write(package: str, package_dir: str) -> str:
                 continue  # the package's own __init__ is what installs the finder: imported the ordinary way
             # Named as in the zipapp, relative to the directory on sys.path, so the name holds wherever
             # the built directory is moved to and tracebacks still find the source line.
-            name = "/".join([package, *os.path.relpath(source, package_dir).split(os.sep)])
+            name = "/".join([package, *relative])
             with open(source, "rb") as handle:
                 code = marshal.dumps(compile(handle.read(), name, "exec", dont_inherit=True))
             lines.append(f"{'.'.join([package, *parts])} {int(is_package)} {offset} {len(code)}\n")

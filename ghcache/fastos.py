@@ -12,6 +12,8 @@ POSIX only, as the shim is: `shims/gh` is a shell script and gh's cache layout i
 from __future__ import annotations
 
 import sys
+from _stat import S_ISDIR as S_ISDIR  # built in, as posix is: what the stat module itself uses
+from _stat import S_ISREG as S_ISREG
 from posix import O_APPEND as O_APPEND
 from posix import O_CLOEXEC as O_CLOEXEC
 from posix import O_CREAT as O_CREAT
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
 
 pathsep = ":"
 defpath = "/bin:/usr/bin"  # os.defpath: where a PATH-less search looks
-_S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
 
 _snapshot: dict[str, str] | None = None
 
@@ -150,18 +151,19 @@ def expanduser(path: str) -> str:
 
 
 def _mode(path: str) -> int:
+    """The file's st_mode, following symlinks; 0 (no file type) when it cannot be had."""
     try:
-        return stat(path).st_mode & _S_IFMT
+        return stat(path).st_mode
     except (OSError, ValueError):
         return 0
 
 
 def isfile(path: str) -> bool:
-    return _mode(path) == _S_IFREG
+    return S_ISREG(_mode(path))
 
 
 def isdir(path: str) -> bool:
-    return _mode(path) == _S_IFDIR
+    return S_ISDIR(_mode(path))
 
 
 def exists(path: str) -> bool:

@@ -74,8 +74,8 @@ def _hit(call: Call, started: float) -> None:
         len(entry.stdout) + len(entry.stderr),
         (time.perf_counter() - started) * 1000,
     )
-    # Everything went out through os.write and no file is open: interpreter teardown has nothing
-    # left to do but costs about a millisecond or two.
+    # Everything went out through unbuffered writes and no file is open but the bundle, which needs no
+    # closing: interpreter teardown has nothing left to do but costs about a millisecond or two.
     fastos._exit(code)
 
 

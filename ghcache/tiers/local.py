@@ -35,7 +35,7 @@ def check_private_dir(path: str) -> None:
     Someone who can write into the cache could plant entries that we would replay as gh's output,
     so such a cache is refused (one line, and gh runs uncached) rather than used or repaired."""
     info = fastos.lstat(path)
-    if (info.st_mode & 0o170000) != 0o040000:
+    if not fastos.S_ISDIR(info.st_mode):
         raise UnsafeDir(f"{path} is not a directory (a symlink?)")
     if info.st_uid != fastos.geteuid():
         raise UnsafeDir(f"{path} is owned by another user")
